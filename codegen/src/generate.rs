@@ -1,0 +1,111 @@
+//! Renders the fixed-up document into Rust with progenitor (as a library) and prettyplease, and stamps
+//! the `@generated` header. Pure: the same document always gives the same bytes.
+
+use std::path::Path;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use crate::error::{Error, Place, Result};
+use crate::fixups::Applied;
+use crate::panics;
+use crate::validate::operations;
+
+/// The progenitor release the workspace pins (`=0.15.1` in Cargo.toml; a test keeps them equal).
+pub const PROGENITOR_VERSION: &str = "0.15.1";
+
+fn settings(applied: &Applied) -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        // The hand-written `hooks` module implements ClientHooks (retries, header hygiene); Expected
+        // makes a missing implementation a compile error instead of silently falling back.
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_inner_type(quote!(crate::hooks::Inner))
+        .with_derive("PartialEq");
+    for (schema, rust_type) in &applied.replacements {
+        settings.with_replacement(schema, rust_type, std::iter::empty());
+    }
+    settings
+}
+
+/// Runs progenitor on `doc`; a panic is caught and, when possible, pinned to the operation causing it.
+pub fn tokens(file: &Path, doc: &Value, applied: &Applied) -> Result<TokenStream> {
+    match generate_once(file, doc, applied) {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(e),
+        Err(panic) => Err(locate_panic(file, doc, applied).unwrap_or_else(|| {
+            Error::new(file, Place::Pointer(String::new()), format!("the generator panicked: {panic}"))
+        })),
+    }
+}
+
+/// `Err(panic message)` on a panic; `Ok(Err)` on an ordinary generator error.
+fn generate_once(file: &Path, doc: &Value, applied: &Applied) -> std::result::Result<Result<TokenStream>, String> {
+    let api: openapiv3::OpenAPI = match serde_path_to_error::deserialize(doc) {
+        Ok(api) => api,
+        Err(e) => {
+            let pointer = json_pointer(e.path());
+            return Ok(Err(Error::at(file, pointer, format!("not a valid OpenAPI 3.0 document here: {}", e.inner()))));
+        }
+    };
+    let settings = settings(applied);
+    panics::catch(move || {
+        let mut generator = progenitor::Generator::new(&settings);
+        generator
+            .generate_tokens(&api)
+            .map_err(|e| Error::new(file, Place::Pointer(String::new()), format!("progenitor: {e}")))
+    })
+}
+
+/// Converts serde_path_to_error's path (`paths./api/x/.get.responses`) into a JSON pointer.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => format!("/{index}"),
+            Segment::Map { key } => format!("/{}", crate::load::escape_pointer(key)),
+            Segment::Enum { variant } => format!("/{}", crate::load::escape_pointer(variant)),
+            Segment::Unknown => "/?".to_string(),
+        })
+        .collect()
+}
+
+/// Re-runs generation with one operation at a time to find which one panics.
+fn locate_panic(file: &Path, doc: &Value, applied: &Applied) -> Option<Error> {
+    let mut types_only = doc.clone();
+    types_only["paths"] = Value::Object(Default::default());
+    if let Err(panic) = generate_once(file, &types_only, applied) {
+        return Some(Error::at(
+            file,
+            "/components/schemas",
+            format!("the generator panicked while converting the component schemas: {panic}"),
+        ));
+    }
+    for op in operations(doc) {
+        let mut single = types_only.clone();
+        let mut item = op.path_item.clone();
+        if let Some(map) = item.as_object_mut() {
+            map.retain(|k, _| !crate::validate::METHODS.contains(&k.as_str()) || k == op.method);
+        }
+        single["paths"][op.path] = item;
+        if let Err(panic) = generate_once(file, &single, applied) {
+            return Some(Error::new(
+                file,
+                Place::Operation { id: op.id().to_string(), pointer: op.pointer.clone() },
+                format!("the generator panicked on this operation: {panic}"),
+            ));
+        }
+    }
+    None
+}
+
+/// Formats tokens with prettyplease; a parse failure is a generator bug and says so.
+pub fn format(file: &Path, tokens: TokenStream) -> Result<String> {
+    let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
+        Error::new(file, Place::File, format!("progenitor produced code that does not parse: {e}"))
+    })?;
+    Ok(prettyplease::unparse(&parsed))
+}

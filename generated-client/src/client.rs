@@ -1,0 +1,355 @@
+//! The client a Waldur user holds: construction (credentials, timeouts, TLS, retries) and one method
+//! per thing a user does with course accounts. Everything goes through the generated code except
+//! following the server's `next` links, which are URLs the schema cannot describe.
+
+use std::time::Duration;
+
+use futures::Stream;
+use reqwest::header::HeaderValue;
+use reqwest::{Method, Url};
+use uuid::Uuid;
+
+use crate::auth::Credentials;
+use crate::bulk::{self, BulkOptions, BulkOutcome, NewAccount};
+use crate::error::{Error, RequestInfo, Result};
+use crate::filter::{Filter, apply_filter};
+use crate::generated::{self, types::CourseAccount};
+use crate::hooks::{DEFAULT_USER_AGENT, Inner};
+use crate::pagination::{self, AccountStream, MAX_PAGE_SIZE, Page, Pager};
+use crate::response::{self, Reply};
+use crate::retry::RetryPolicy;
+
+pub(crate) const LIST: &str = "marketplace_course_accounts_list";
+pub(crate) const LIST_PATH: &str = "/api/marketplace-course-accounts/";
+
+/// Default time one request may take, including reading the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A new course account for [`Client::create`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCourseAccount {
+    /// The course project (a COURSE project with an end date, else the server answers 400).
+    pub project: Uuid,
+    pub email: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What a delete returned: nothing (204), or on newer servers the closed account (202).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deleted {
+    pub account: Option<CourseAccount>,
+}
+
+/// Client for the marketplace course-accounts API. Cheap to clone; clones share connections.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), waldur_course_accounts::Error> {
+/// use futures::TryStreamExt;
+/// use waldur_course_accounts::{Client, CourseAccountState, Filter, Token};
+///
+/// let client = Client::new("https://waldur.example.edu", Token::new("my-api-token"))?;
+/// let mut accounts = client.list(Filter::new().state(CourseAccountState::Ok));
+/// while let Some(account) = accounts.try_next().await? {
+///     println!("{} {:?}", account.uuid, account.email);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    raw: generated::Client,
+    base: Url,
+}
+
+/// Settings for a [`Client`]; see [`Client::builder`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Credentials,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: Option<String>,
+    retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+}
+
+impl ClientBuilder {
+    /// Time one request may take (default 30 s). Also applied to requests of a caller-supplied
+    /// `reqwest::Client` that sets none.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time to connect (default 10 s); ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default: crate name, version and schema release).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Retries of idempotent requests (default: 3 with backoff); [`RetryPolicy::none`] turns them off.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom TLS roots, ...). Credentials are still added per request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Allow sending credentials over plain `http://` to a host that is not loopback. Off by default:
+    /// anyone on the path would read the token.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let mut base = Url::parse(self.base_url.trim())
+            .map_err(|e| Error::Config(format!("base URL `{}` is not a URL: {e}", self.base_url)))?;
+        match base.scheme() {
+            "https" => {}
+            "http" => {
+                let loopback = match base.host() {
+                    Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                if !loopback && !self.allow_insecure_http && self.credentials != Credentials::Anonymous {
+                    return Err(Error::Config(format!(
+                        "refusing to send credentials over plain http to {}; use https, or opt in with allow_insecure_http(true)",
+                        base.host_str().unwrap_or("?")
+                    )));
+                }
+            }
+            other => return Err(Error::Config(format!("base URL scheme `{other}` is not http or https"))),
+        }
+        if base.query().is_some() || base.fragment().is_some() || base.cannot_be_a_base() {
+            return Err(Error::Config(format!("base URL `{base}` must not have a query or fragment")));
+        }
+        // The generated code appends `/api/...` to the base as given.
+        let trimmed = base.path().trim_end_matches('/').to_string();
+        base.set_path(&trimmed);
+        let user_agent = HeaderValue::from_str(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+            .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
+        self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e))))?,
+        };
+        let inner = Inner { credentials: self.credentials, user_agent, timeout: self.timeout, retry: self.retry };
+        let base_str = base.as_str().trim_end_matches('/').to_string();
+        Ok(Client { raw: generated::Client::new_with_client(&base_str, http, inner), base })
+    }
+}
+
+impl Client {
+    /// A client with default settings. `credentials`: a [`crate::Token`] (sent as `Token <key>`) or
+    /// any [`Credentials`].
+    pub fn new(base_url: &str, credentials: impl Into<Credentials>) -> Result<Client> {
+        Client::builder(base_url, credentials).build()
+    }
+
+    pub fn builder(base_url: &str, credentials: impl Into<Credentials>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.to_string(),
+            credentials: credentials.into(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: None,
+            retry: RetryPolicy::default(),
+            http: None,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The generated client, for anything this layer does not cover. It shares credentials, timeout,
+    /// user agent and retries with this client.
+    pub fn raw(&self) -> &generated::Client {
+        &self.raw
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        progenitor_client::ClientInfo::client(&self.raw)
+    }
+
+    fn info(operation: &'static str, method: Method, path: String) -> RequestInfo {
+        RequestInfo { operation, method, path }
+    }
+
+    fn item_path(uuid: Uuid) -> String {
+        format!("{LIST_PATH}{uuid}/")
+    }
+
+    /// Every account matching `filter`, all pages, [`MAX_PAGE_SIZE`] per request.
+    pub fn list(&self, filter: Filter) -> AccountStream {
+        self.list_with_page_size(filter, MAX_PAGE_SIZE)
+    }
+
+    /// As [`Client::list`], with another page size (1..=300).
+    pub fn list_with_page_size(&self, filter: Filter, page_size: u32) -> AccountStream {
+        AccountStream::new(Pager::new(self.clone(), filter, page_size))
+    }
+
+    /// The pages of a list, for callers who want page boundaries and per-page totals.
+    pub fn pages(&self, filter: Filter, page_size: u32) -> impl Stream<Item = Result<Page>> + Send + use<> {
+        pagination::pages(Pager::new(self.clone(), filter, page_size))
+    }
+
+    /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
+    pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
+        let builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter)
+            .page(i64::try_from(page).unwrap_or(i64::MAX))
+            .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
+        let info = Self::info(LIST, Method::GET, LIST_PATH.to_string());
+        let reply = response::from_generated(info, builder.send().await).await?;
+        let url = self.base.join(LIST_PATH.trim_start_matches('/')).unwrap_or_else(|_| self.base.clone());
+        let total = pagination::result_count(&reply.headers).and_then(|r| r.ok());
+        let next = pagination::link(&reply.headers, &url, "next").and_then(|r| r.ok());
+        Ok(Page { items: reply.value, number: page, total, next })
+    }
+
+    /// The first page for the pager, with the URL it stands for (to resolve relative links).
+    pub(crate) async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
+        let builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter).page_size(i64::from(page_size));
+        let info = Self::info(LIST, Method::GET, LIST_PATH.to_string());
+        let reply = response::from_generated(info, builder.send().await).await?;
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{LIST_PATH}", self.base.path().trim_end_matches('/')));
+        url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
+        Ok((reply, url))
+    }
+
+    /// A page by the server's own `next` URL (already checked by the pager).
+    pub(crate) async fn get_page(&self, url: &Url) -> Result<Reply<Vec<CourseAccount>>> {
+        let info = Self::info(LIST, Method::GET, url.path().to_string());
+        let inner = progenitor_client::ClientInfo::inner(&self.raw);
+        let mut request = self
+            .http()
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()
+            .map_err(|e| Error::transport(info.clone(), e))?;
+        inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
+        let response = inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
+        if !response.status().is_success() {
+            return Err(response::error_from_response(info, response).await);
+        }
+        response::decode_response(&info, response).await
+    }
+
+    /// How many accounts match `filter` (HEAD, `X-Result-Count`), without fetching them.
+    pub async fn count(&self, filter: &Filter) -> Result<u64> {
+        let builder = apply_filter!(self.raw.marketplace_course_accounts_count(), filter);
+        let info = Self::info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
+        let reply = response::from_generated(info.clone(), builder.send().await).await?;
+        match pagination::result_count(&reply.headers) {
+            Some(Ok(n)) => Ok(n),
+            Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),
+            None => Err(Error::Pagination { request: info, reason: "the count response has no X-Result-Count header".into() }),
+        }
+    }
+
+    /// One account. No access and no such account are both [`Error::NotFound`].
+    pub async fn get(&self, uuid: Uuid) -> Result<CourseAccount> {
+        let info = Self::info("marketplace_course_accounts_retrieve", Method::GET, Self::item_path(uuid));
+        let result = self.raw.marketplace_course_accounts_retrieve().uuid(uuid).send().await;
+        Ok(response::from_generated(info, result).await?.value)
+    }
+
+    /// Creates one account (synchronously: the server calls the course service before answering).
+    pub async fn create(&self, account: &NewCourseAccount) -> Result<CourseAccount> {
+        use generated::types::{CourseAccountRequest, CourseAccountRequestDescription, CourseAccountRequestEmail};
+        let invalid = |field: &str, e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{field}: {e}"));
+        let body = CourseAccountRequest {
+            project: account.project,
+            email: account.email.as_deref().map(CourseAccountRequestEmail::try_from).transpose().map_err(|e| invalid("email", &e))?,
+            description: account
+                .description
+                .as_deref()
+                .map(CourseAccountRequestDescription::try_from)
+                .transpose()
+                .map_err(|e| invalid("description", &e))?,
+        };
+        let info = Self::info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
+        let result = self.raw.marketplace_course_accounts_create().body(body).send().await;
+        Ok(response::from_generated(info, result).await?.value)
+    }
+
+    /// Creates accounts for any number of emails, in chunks; the outcome says, per chunk, what was
+    /// created, what failed and what was not attempted. Never retried automatically.
+    pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> BulkOutcome
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<NewAccount>,
+    {
+        bulk::run(self, project, accounts.into_iter().map(Into::into).collect(), options).await
+    }
+
+    /// One create_bulk request: the accounts the server returned.
+    pub(crate) async fn create_bulk_chunk(&self, project: Uuid, accounts: &[NewAccount]) -> Result<Vec<CourseAccount>> {
+        use generated::types::{
+            CourseAccountCreateNestedRequest, CourseAccountCreateNestedRequestDescription, CourseAccountCreateNestedRequestEmail,
+        };
+        let mut items = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", a.email));
+            items.push(CourseAccountCreateNestedRequest {
+                email: Some(CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?),
+                description: a
+                    .description
+                    .as_deref()
+                    .map(CourseAccountCreateNestedRequestDescription::try_from)
+                    .transpose()
+                    .map_err(|e| invalid(&e))?,
+            });
+        }
+        let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
+        let info = Self::info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
+        let result = self.raw.marketplace_course_accounts_create_bulk().body(body).send().await;
+        Ok(response::from_generated(info, result).await?.value)
+    }
+
+    /// Closes an account (allowed in OK or Erred; otherwise [`Error::Conflict`]).
+    pub async fn delete(&self, uuid: Uuid) -> Result<Deleted> {
+        let info = Self::info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
+        let reply = match self.raw.marketplace_course_accounts_destroy().uuid(uuid).send().await {
+            Ok(reply) => reply,
+            Err(e) => return Err(response::generated_error(info, e).await),
+        };
+        let status = reply.status();
+        // The fixup made the success body a raw stream: empty on 204, the account on 202.
+        let mut bytes = Vec::new();
+        let mut stream = reply.into_inner_stream();
+        use futures::StreamExt;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Error::transport(info.clone(), e))?;
+            if bytes.len() + chunk.len() > response::MAX_BODY_BYTES {
+                return Err(Error::InvalidRequest("the delete response body is over the size limit".into()));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let account = response::decode::<Option<CourseAccount>>(&info, Some(status), &bytes)?;
+        Ok(Deleted { account })
+    }
+}

@@ -1,0 +1,334 @@
+//! The crate's one error type, and the parser for every shape of Django REST framework error body.
+//!
+//! Every error that comes from a response says which request it answers (method and path) and what
+//! the server said; none carries the token (credentials only live in a sensitive header).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// Which request an error belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The operationId, e.g. `marketplace_course_accounts_destroy`.
+    pub operation: &'static str,
+    pub method: Method,
+    /// The URL path (no host, no query).
+    pub path: String,
+}
+
+impl fmt::Display for RequestInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// What the server said in an error body, whatever DRF shape it came in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// `{"detail": "..."}` (401, 403, 404, 405, 409 and some 400s).
+    pub detail: Option<String>,
+    /// `{"non_field_errors": [...]}` or a bare `["msg"]` list.
+    pub non_field_errors: Vec<String>,
+    /// `{"field": ["msg"]}`; nested errors are flattened to `course_accounts[1].email`.
+    pub field_errors: BTreeMap<String, Vec<String>>,
+    /// A body that is not JSON (an HTML error page from a proxy, say): its first characters.
+    pub text: Option<String>,
+}
+
+/// How much of a non-JSON body is kept for messages.
+const EXCERPT_CHARS: usize = 200;
+
+impl ErrorBody {
+    /// Parses any body; never fails (an unparsable body becomes `text`).
+    ///
+    /// ```
+    /// use waldur_course_accounts::ErrorBody;
+    /// let b = ErrorBody::parse(br#"{"course_accounts": [{}, {"email": ["Enter a valid email address."]}]}"#);
+    /// assert_eq!(b.field_errors["course_accounts[1].email"], ["Enter a valid email address."]);
+    /// assert_eq!(ErrorBody::parse(br#"["Project has no end date."]"#).non_field_errors, ["Project has no end date."]);
+    /// ```
+    pub fn parse(bytes: &[u8]) -> ErrorBody {
+        let mut body = ErrorBody::default();
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => {
+                for (key, value) in map {
+                    match key.as_str() {
+                        "detail" => body.detail = Some(scalar_text(&value)),
+                        "non_field_errors" => flatten(&value, "", &mut |_, m| body.non_field_errors.push(m)),
+                        _ => flatten(&value, &key, &mut |k, m| body.field_errors.entry(k).or_default().push(m)),
+                    }
+                }
+            }
+            Ok(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::Object(_) => flatten(item, &format!("[{i}]"), &mut |k, m| {
+                            body.field_errors.entry(k).or_default().push(m)
+                        }),
+                        other => body.non_field_errors.push(scalar_text(other)),
+                    }
+                }
+            }
+            Ok(Value::Null) => {}
+            Ok(other) => body.detail = Some(scalar_text(&other)),
+            Err(_) => {
+                let text = String::from_utf8_lossy(bytes);
+                let text = html_title(&text).unwrap_or(&text);
+                let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !collapsed.is_empty() {
+                    body.text = Some(excerpt(&collapsed, EXCERPT_CHARS));
+                }
+            }
+        }
+        body
+    }
+
+    /// One line for humans: the detail, else the non-field errors, else `field: message` pairs.
+    pub fn message(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.detail.iter().cloned());
+        parts.extend(self.non_field_errors.iter().cloned());
+        for (field, messages) in &self.field_errors {
+            parts.push(format!("{field}: {}", messages.join(" ")));
+        }
+        parts.extend(self.text.iter().cloned());
+        parts.join("; ")
+    }
+
+    /// Messages for one field (`"email"`, `"project"`, `"course_accounts"`, ...), empty if none.
+    pub fn field(&self, name: &str) -> &[String] {
+        self.field_errors.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Whether any error is keyed on `name` or nested under it (`course_accounts[0].email`).
+    pub fn mentions(&self, name: &str) -> bool {
+        self.field_errors.keys().any(|k| {
+            k == name || k.strip_prefix(name).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+        })
+    }
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn flatten(value: &Value, key: &str, push: &mut dyn FnMut(String, String)) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Object(_) | Value::Array(_) => flatten(item, &format!("{key}[{i}]"), push),
+                    other => push(key.to_string(), scalar_text(other)),
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let nested = if key.is_empty() { k.clone() } else { format!("{key}.{k}") };
+                flatten(v, &nested, push);
+            }
+        }
+        other => push(key.to_string(), scalar_text(other)),
+    }
+}
+
+fn html_title(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    text.get(start..end)
+}
+
+/// The first `max` characters of `text`, with `…` when cut.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// An error response: a status the call does not succeed with.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub request: RequestInfo,
+    pub status: StatusCode,
+    pub body: ErrorBody,
+    /// From `Retry-After`, on 429 and 503.
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.request, self.status)?;
+        let message = self.body.message();
+        if !message.is_empty() {
+            write!(f, ": {message}")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+/// A response that arrived but does not decode into the expected type.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    pub request: RequestInfo,
+    pub status: Option<StatusCode>,
+    /// Where in the body decoding failed, as a path like `[3].created` (`.` is the whole body).
+    pub json_path: String,
+    pub message: String,
+    /// The first characters of the body.
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.request)?;
+        if let Some(status) = self.status {
+            write!(f, ": {status}")?;
+        }
+        write!(f, ": the response does not decode at `{}`: {}; body starts: {}", self.json_path, self.message, self.excerpt)
+    }
+}
+
+/// Everything that can go wrong talking to the course-accounts API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 400: the request was refused; field errors are in `body`.
+    #[error("validation failed: {0}")]
+    Validation(Box<ApiError>),
+    /// 401: no, an invalid, or an expired token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(Box<ApiError>),
+    /// 403: authenticated but not allowed.
+    #[error("forbidden: {0}")]
+    Forbidden(Box<ApiError>),
+    /// 404: no such account, no access to it (Waldur answers 404, not 403), or a page past the end.
+    #[error("not found: {0}")]
+    NotFound(Box<ApiError>),
+    /// 405: the server does not offer this method here (PUT/PATCH on an account).
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(Box<ApiError>),
+    /// 409: the account is in a state that forbids the operation (delete outside OK/Erred).
+    #[error("conflict: {0}")]
+    Conflict(Box<ApiError>),
+    /// 429: too many requests; `retry_after` says when to come back.
+    #[error("rate limited: {0}")]
+    RateLimited(Box<ApiError>),
+    /// 5xx.
+    #[error("server error: {0}")]
+    Server(Box<ApiError>),
+    /// Any other status the call does not succeed with.
+    #[error("unexpected status: {0}")]
+    UnexpectedStatus(Box<ApiError>),
+    /// Connecting, sending or receiving failed, or the timeout passed.
+    #[error("{request}: transport error: {reason}")]
+    Transport {
+        request: RequestInfo,
+        reason: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The body does not decode into the expected type.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// The server's pagination cannot be followed safely (a loop, a link elsewhere, a short result).
+    #[error("{request}: pagination: {reason}")]
+    Pagination { request: RequestInfo, reason: String },
+    /// The request could not be built from the given values (nothing was sent).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client was configured in a way it refuses (e.g. a token over plain HTTP).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The error response, for errors that are one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Validation(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::NotFound(e)
+            | Error::MethodNotAllowed(e)
+            | Error::Conflict(e)
+            | Error::RateLimited(e)
+            | Error::Server(e)
+            | Error::UnexpectedStatus(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Decode(d) => d.status,
+            other => other.api().map(|e| e.status),
+        }
+    }
+
+    /// True when a POST may have taken effect although it failed (the connection broke after
+    /// sending, or the timeout passed): the caller cannot know whether accounts were created.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+            Error::Server(e) => matches!(e.status.as_u16(), 502 | 504),
+            _ => false,
+        }
+    }
+
+    /// Classifies an error response by status.
+    pub fn from_status(request: RequestInfo, status: StatusCode, body: ErrorBody, retry_after: Option<Duration>) -> Error {
+        let e = Box::new(ApiError { request, status, body, retry_after });
+        match status.as_u16() {
+            400 => Error::Validation(e),
+            401 => Error::Unauthorized(e),
+            403 => Error::Forbidden(e),
+            404 => Error::NotFound(e),
+            405 => Error::MethodNotAllowed(e),
+            409 => Error::Conflict(e),
+            429 => Error::RateLimited(e),
+            500..=599 => Error::Server(e),
+            _ => Error::UnexpectedStatus(e),
+        }
+    }
+
+    pub(crate) fn transport(request: RequestInfo, source: reqwest::Error) -> Error {
+        Error::Transport { reason: transport_reason(&source), request, source }
+    }
+}
+
+/// A reqwest error described without its URL (which may carry filter values) and with its cause.
+pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the response body broke off"
+    } else if e.is_request() {
+        "sending the request failed"
+    } else {
+        "failed"
+    };
+    let mut reason = kind.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        reason.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    reason
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,156 @@
+//! Which course accounts a list or count asks for: every filter the server offers, plus ordering.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::generated::types::MarketplaceCourseAccountsOrderingField as OrderingField;
+use crate::ordering::Ordering;
+use crate::state::CourseAccountState;
+
+/// Filters of `GET /api/marketplace-course-accounts/` (and its HEAD count). Empty: everything visible.
+///
+/// ```
+/// use waldur_course_accounts::{CourseAccountState, Filter, Ordering, OrderingField};
+/// let f = Filter::new()
+///     .state(CourseAccountState::Ok)
+///     .state(CourseAccountState::Erred)
+///     .email("@example.edu")
+///     .order_by(Ordering::new().asc(OrderingField::ProjectName).desc(OrderingField::Created));
+/// assert_eq!(f.states.len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Exact username.
+    pub username: Option<String>,
+    /// Case-insensitive "contains" on the email.
+    pub email: Option<String>,
+    /// Any of these states (sent as repeated `state=` keys).
+    pub states: Vec<CourseAccountState>,
+    pub project_uuid: Option<Uuid>,
+    /// Inclusive bounds on the course project's start and end dates.
+    pub project_start_date_after: Option<NaiveDate>,
+    pub project_start_date_before: Option<NaiveDate>,
+    pub project_end_date_after: Option<NaiveDate>,
+    pub project_end_date_before: Option<NaiveDate>,
+    /// Sent as one comma-joined `o` value.
+    pub ordering: Ordering<OrderingField>,
+}
+
+impl Filter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    pub fn email(mut self, contains: impl Into<String>) -> Self {
+        self.email = Some(contains.into());
+        self
+    }
+
+    /// Adds a state to the set of accepted states.
+    pub fn state(mut self, state: CourseAccountState) -> Self {
+        self.states.push(state);
+        self
+    }
+
+    pub fn project(mut self, project_uuid: Uuid) -> Self {
+        self.project_uuid = Some(project_uuid);
+        self
+    }
+
+    /// Course projects starting within `[from, to]` (either bound optional).
+    pub fn project_start(mut self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Self {
+        self.project_start_date_after = from;
+        self.project_start_date_before = to;
+        self
+    }
+
+    /// Course projects ending within `[from, to]` (either bound optional).
+    pub fn project_end(mut self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Self {
+        self.project_end_date_after = from;
+        self.project_end_date_before = to;
+        self
+    }
+
+    pub fn order_by(mut self, ordering: Ordering<OrderingField>) -> Self {
+        self.ordering = ordering;
+        self
+    }
+}
+
+/// Applies a [`Filter`] to a generated list or count builder (distinct types with the same setters).
+macro_rules! apply_filter {
+    ($builder:expr, $filter:expr) => {{
+        let f: &$crate::filter::Filter = $filter;
+        let mut b = $builder;
+        if let Some(v) = &f.username {
+            b = b.username(v.clone());
+        }
+        if let Some(v) = &f.email {
+            b = b.email(v.clone());
+        }
+        if !f.states.is_empty() {
+            b = b.state(f.states.clone());
+        }
+        if let Some(v) = f.project_uuid {
+            b = b.project_uuid(v);
+        }
+        if let Some(v) = f.project_start_date_after {
+            b = b.project_start_date_after(v);
+        }
+        if let Some(v) = f.project_start_date_before {
+            b = b.project_start_date_before(v);
+        }
+        if let Some(v) = f.project_end_date_after {
+            b = b.project_end_date_after(v);
+        }
+        if let Some(v) = f.project_end_date_before {
+            b = b.project_end_date_before(v);
+        }
+        if !f.ordering.is_empty() {
+            b = b.o(f.ordering.clone());
+        }
+        b
+    }};
+}
+pub(crate) use apply_filter;
+
+impl Filter {
+    /// The query pairs this filter sends (as the server sees them after URL decoding), with
+    /// `page_size`; used to check that the server's next links keep every filter.
+    pub fn query_pairs(&self, page_size: u32) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut push = |k: &str, v: String| pairs.push((k.to_string(), v));
+        if let Some(v) = &self.email {
+            push("email", v.clone());
+        }
+        if !self.ordering.is_empty() {
+            push("o", self.ordering.to_string());
+        }
+        push("page_size", page_size.to_string());
+        for (k, v) in [
+            ("project_end_date_after", self.project_end_date_after),
+            ("project_end_date_before", self.project_end_date_before),
+            ("project_start_date_after", self.project_start_date_after),
+            ("project_start_date_before", self.project_start_date_before),
+        ] {
+            if let Some(d) = v {
+                push(k, d.to_string());
+            }
+        }
+        if let Some(v) = self.project_uuid {
+            push("project_uuid", v.to_string());
+        }
+        for s in &self.states {
+            push("state", s.to_string());
+        }
+        if let Some(v) = &self.username {
+            push("username", v.clone());
+        }
+        pairs
+    }
+}

@@ -1,0 +1,265 @@
+//! Walking every page of a list: follows the server's `Link: rel="next"` URLs, one page in memory at a
+//! time, and refuses links that loop, go backwards, leave the server, or drop the filters, as well as
+//! a walk that ends with fewer accounts than `X-Result-Count` announced.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use reqwest::Url;
+use reqwest::header::HeaderMap;
+
+use crate::client::Client;
+use crate::error::{Error, RequestInfo, Result};
+use crate::filter::Filter;
+use crate::generated::types::CourseAccount;
+
+/// The server's maximum page size (larger values are silently clamped to it).
+pub const MAX_PAGE_SIZE: u32 = 300;
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<CourseAccount>,
+    /// 1-based page number.
+    pub number: u64,
+    /// `X-Result-Count`: accounts matching the filter, over all pages.
+    pub total: Option<u64>,
+    /// The `rel="next"` link, absolute.
+    pub next: Option<Url>,
+}
+
+/// One link of a `Link` header (RFC 8288): the target and its `rel` values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub target: String,
+    pub rels: Vec<String>,
+}
+
+/// Parses a `Link` header value. Malformed entries are skipped, never a panic.
+///
+/// ```
+/// use waldur_course_accounts::pagination::parse_link_header;
+/// let links = parse_link_header(r#"<https://w.example/api/x/?page=1>; rel="first", <https://w.example/api/x/?page=2>; rel="next""#);
+/// assert_eq!(links[1].target, "https://w.example/api/x/?page=2");
+/// assert_eq!(links[1].rels, ["next"]);
+/// ```
+pub fn parse_link_header(value: &str) -> Vec<Link> {
+    let mut links = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return links;
+        }
+        let Some(after_lt) = rest.strip_prefix('<') else {
+            // Not a link: skip to the next top-level comma.
+            match rest.find(',') {
+                Some(i) => {
+                    rest = &rest[i + 1..];
+                    continue;
+                }
+                None => return links,
+            }
+        };
+        let Some(end) = after_lt.find('>') else { return links };
+        let target = after_lt[..end].trim().to_string();
+        rest = &after_lt[end + 1..];
+        let mut rels = Vec::new();
+        // Parameters: `; name=value` or `; name="quoted, value"`, up to the next comma outside quotes.
+        loop {
+            rest = rest.trim_start_matches([' ', '\t']);
+            let Some(param) = rest.strip_prefix(';') else { break };
+            let param = param.trim_start();
+            let name_end = param.find(['=', ';', ',']).unwrap_or(param.len());
+            let name = param[..name_end].trim().to_ascii_lowercase();
+            rest = &param[name_end..];
+            let mut val = String::new();
+            if let Some(v) = rest.strip_prefix('=') {
+                let v = v.trim_start();
+                if let Some(q) = v.strip_prefix('"') {
+                    let close = q.find('"').unwrap_or(q.len());
+                    val = q[..close].to_string();
+                    rest = q.get(close + 1..).unwrap_or("");
+                } else {
+                    let stop = v.find([';', ',']).unwrap_or(v.len());
+                    val = v[..stop].trim().to_string();
+                    rest = &v[stop..];
+                }
+            }
+            if name == "rel" {
+                rels.extend(val.split_whitespace().map(str::to_ascii_lowercase));
+            }
+        }
+        links.push(Link { target, rels });
+    }
+}
+
+/// The absolute `rel` link of a response, resolved against the URL that was asked for.
+pub(crate) fn link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<std::result::Result<Url, String>> {
+    let value = headers.get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ");
+    let link = parse_link_header(&value).into_iter().find(|l| l.rels.iter().any(|r| r == rel))?;
+    Some(base.join(&link.target).map_err(|e| format!("its `{rel}` link `{}` is not a URL: {e}", link.target)))
+}
+
+/// `X-Result-Count`, when present and a number.
+pub(crate) fn result_count(headers: &HeaderMap) -> Option<std::result::Result<u64, String>> {
+    let value = headers.get("x-result-count")?;
+    Some(value.to_str().ok().and_then(|v| v.trim().parse().ok()).ok_or_else(|| format!("X-Result-Count `{value:?}` is not a number")))
+}
+
+fn page_number(url: &Url) -> Option<u64> {
+    url.query_pairs().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok())
+}
+
+/// Walks the pages of one list request.
+pub(crate) struct Pager {
+    client: Client,
+    filter: Filter,
+    page_size: u32,
+    /// The URL the next request goes to; `None` before the first page (built from the filter).
+    next: Option<Url>,
+    done: bool,
+    number: u64,
+    seen: HashSet<String>,
+    /// Query pairs (other than `page`) of the first request, which every next link must keep.
+    filters: Vec<(String, String)>,
+    received: u64,
+    total: Arc<AtomicU64>,
+}
+
+const UNKNOWN: u64 = u64::MAX;
+
+impl Pager {
+    pub(crate) fn new(client: Client, filter: Filter, page_size: u32) -> Self {
+        Pager {
+            client,
+            filter,
+            page_size: page_size.clamp(1, MAX_PAGE_SIZE),
+            next: None,
+            done: false,
+            number: 0,
+            seen: HashSet::new(),
+            filters: Vec::new(),
+            received: 0,
+            total: Arc::new(AtomicU64::new(UNKNOWN)),
+        }
+    }
+
+    fn fail(&self, url: &Url, reason: String) -> Error {
+        Error::Pagination { request: RequestInfo { operation: crate::client::LIST, method: reqwest::Method::GET, path: url.path().to_string() }, reason }
+    }
+
+    pub(crate) async fn next_page(&mut self) -> Result<Option<Page>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (reply, url) = match self.next.take() {
+            None => {
+                self.filters = self.filter.query_pairs(self.page_size);
+                self.client.first_page(&self.filter, self.page_size).await?
+            }
+            Some(url) => {
+                self.check_next(&url)?;
+                (self.client.get_page(&url).await?, url)
+            }
+        };
+        self.seen.insert(url.to_string());
+        self.number = page_number(&url).unwrap_or(self.number + 1);
+        let items = reply.value;
+        self.received += items.len() as u64;
+        let total = match result_count(&reply.headers) {
+            Some(Ok(n)) => Some(n),
+            Some(Err(why)) => return Err(self.fail(&url, why)),
+            None => None,
+        };
+        if let Some(n) = total {
+            self.total.store(n, AtomicOrdering::Relaxed);
+        }
+        let next = match link(&reply.headers, &url, "next") {
+            Some(Ok(next)) => Some(next),
+            Some(Err(why)) => return Err(self.fail(&url, why)),
+            None => None,
+        };
+        if next.is_some() && items.is_empty() {
+            return Err(self.fail(&url, format!("page {} is empty but links to a next page", self.number)));
+        }
+        match &next {
+            Some(n) => self.next = Some(n.clone()),
+            None => {
+                self.done = true;
+                if let Some(expected) = total
+                    && self.received < expected
+                {
+                    return Err(self.fail(
+                        &url,
+                        format!("the server announced {expected} accounts (X-Result-Count) but its pages held {} and no next link follows", self.received),
+                    ));
+                }
+            }
+        }
+        Ok(Some(Page { items, number: self.number, total, next }))
+    }
+
+    /// A next link must stay on the same server and list, not repeat, move forward, and keep the filters.
+    fn check_next(&self, next: &Url) -> Result<()> {
+        let base = self.client.base_url();
+        if next.origin() != base.origin() {
+            return Err(self.fail(next, format!("the next link points to another origin ({}); the token is not sent there", next.origin().ascii_serialization())));
+        }
+        if !next.path().ends_with(crate::client::LIST_PATH) {
+            return Err(self.fail(next, format!("the next link leaves the list endpoint ({})", next.path())));
+        }
+        if self.seen.contains(next.as_str()) {
+            return Err(self.fail(next, "the next link repeats a page already read (a loop)".into()));
+        }
+        match page_number(next) {
+            Some(n) if n > self.number => {}
+            Some(n) => return Err(self.fail(next, format!("the next link goes back from page {} to page {n}", self.number))),
+            None => return Err(self.fail(next, "the next link has no page number".into())),
+        }
+        let pairs: Vec<(String, String)> = next.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        if let Some(missing) = self.filters.iter().find(|p| !pairs.contains(p)) {
+            return Err(self.fail(next, format!("the next link drops the query parameter `{}={}`", missing.0, missing.1)));
+        }
+        Ok(())
+    }
+}
+
+/// Every course account matching a filter, fetched page by page as the stream is polled.
+///
+/// Ends with an error (never silently short) if the pagination cannot be followed safely.
+pub struct AccountStream {
+    inner: std::pin::Pin<Box<dyn Stream<Item = Result<CourseAccount>> + Send>>,
+    total: Arc<AtomicU64>,
+}
+
+impl AccountStream {
+    pub(crate) fn new(pager: Pager) -> Self {
+        let total = pager.total.clone();
+        let pages = stream::try_unfold(pager, |mut pager| async move {
+            Ok(pager.next_page().await?.map(|page| (page, pager)))
+        });
+        let inner = pages.map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten().boxed();
+        AccountStream { inner, total }
+    }
+
+    /// `X-Result-Count` of the latest page read; `None` before the first page arrives.
+    pub fn total(&self) -> Option<u64> {
+        Some(self.total.load(AtomicOrdering::Relaxed)).filter(|n| *n != UNKNOWN)
+    }
+}
+
+impl Stream for AccountStream {
+    type Item = Result<CourseAccount>;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Pages of a list, for callers who want page boundaries.
+pub(crate) fn pages(pager: Pager) -> impl Stream<Item = Result<Page>> + Send {
+    stream::try_unfold(pager, |mut pager| async move { Ok(pager.next_page().await?.map(|page| (page, pager))) })
+}
