@@ -105,9 +105,9 @@ pub fn apply_all(file: &Path, doc: &mut Value, version: &str) -> Result<Applied>
             continue;
         }
         (fixup.apply)(doc, &mut applied).map_err(|why| {
-            Error::at(
+            Error::new(
                 file,
-                "",
+                crate::error::Place::File,
                 format!(
                     "fixup `{}` no longer applies: {why}. It concerns: {}. If upstream fixed this, remove the fixup \
                      (or set its `fixed_in`); otherwise update it to the new schema",

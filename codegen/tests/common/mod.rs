@@ -1,0 +1,39 @@
+//! Helpers shared by the generator's tests: workspace paths and rendering of edited copies of the spec.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use codegen::{Options, Rendered, Spec};
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+pub fn spec_path() -> PathBuf {
+    root().join(codegen::DEFAULT_SPEC)
+}
+
+pub fn out_path() -> PathBuf {
+    root().join(codegen::DEFAULT_OUT)
+}
+
+pub fn spec() -> Spec {
+    Spec::load(&spec_path()).expect("the checked-in spec loads")
+}
+
+/// Renders the fragment after `edit` changed it, as if the edited document had been saved as YAML.
+pub fn render_edited(edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered> {
+    let mut value = spec().value;
+    edit(&mut value);
+    let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
+    let spec = Spec::from_bytes(&spec_path(), text.as_bytes())?;
+    codegen::render(&spec, &Options::default())
+}
+
+/// Renders a YAML text as if it were the spec file.
+pub fn render_text(name: &str, text: &str) -> codegen::Result<Rendered> {
+    let spec = Spec::from_bytes(Path::new(name), text.as_bytes())?;
+    codegen::render(&spec, &Options::default())
+}
