@@ -1,0 +1,168 @@
+//! All-pages streaming against Waldur-format pagination, and the ways a server's links can go wrong.
+
+mod support;
+
+use futures::{StreamExt, TryStreamExt};
+use support::*;
+use waldur_course_accounts::{CourseAccountState, Error, Filter};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A page link the way Django REST framework builds it: the request URL with `page` replaced.
+fn page_url(server: &MockServer, page: u32, page_size: u32) -> String {
+    if page == 1 {
+        format!("{}{LIST}?page_size={page_size}&state=OK", server.uri())
+    } else {
+        format!("{}{LIST}?page={page}&page_size={page_size}&state=OK", server.uri())
+    }
+}
+
+/// Waldur's Link header: first and last always, prev and next when they exist.
+fn links(server: &MockServer, page: u32, last: u32, page_size: u32) -> String {
+    let mut parts = vec![format!("<{}>; rel=\"first\"", page_url(server, 1, page_size))];
+    if page > 1 {
+        parts.push(format!("<{}>; rel=\"prev\"", page_url(server, page - 1, page_size)));
+    }
+    if page < last {
+        parts.push(format!("<{}>; rel=\"next\"", page_url(server, page + 1, page_size)));
+    }
+    parts.push(format!("<{}>; rel=\"last\"", page_url(server, last, page_size)));
+    parts.join(", ")
+}
+
+/// Serves `total` accounts in pages of `page_size`.
+async fn paged_server(total: u32, page_size: u32) -> MockServer {
+    let server = MockServer::start().await;
+    let last = total.div_ceil(page_size).max(1);
+    for page in 1..=last {
+        let items: Vec<_> = ((page - 1) * page_size..(page * page_size).min(total)).map(|i| account(i, "OK")).collect();
+        let response = ResponseTemplate::new(200)
+            .set_body_json(items)
+            .insert_header("x-result-count", total.to_string().as_str())
+            .insert_header("link", links(&server, page, last, page_size).as_str());
+        let mock = Mock::given(method("GET")).and(path(LIST)).and(query_param("page_size", page_size.to_string()));
+        let mock = if page == 1 { mock.and(query_param_is_missing("page")) } else { mock.and(query_param("page", page.to_string())) };
+        mock.respond_with(response).expect(1).mount(&server).await;
+    }
+    server
+}
+
+#[tokio::test]
+async fn streams_every_page_in_order_and_reports_the_total() {
+    let server = paged_server(7, 3).await;
+    let mut stream = client(&server).list_with_page_size(Filter::new().state(CourseAccountState::Ok), 3);
+    assert_eq!(stream.total(), None);
+    let mut seen = Vec::new();
+    while let Some(account) = stream.try_next().await.unwrap() {
+        seen.push(account.username.unwrap());
+        assert_eq!(stream.total(), Some(7));
+    }
+    let expected: Vec<String> = (0..7).map(|i| format!("student{i:05}")).collect();
+    assert_eq!(seen, expected);
+    // The next links carried the filters and the token went with each request.
+    for r in server.received_requests().await.unwrap() {
+        assert!(r.url.query().unwrap().contains("state=OK"));
+        assert_eq!(r.headers.get("authorization").unwrap(), &format!("Token {TOKEN}"));
+    }
+}
+
+#[tokio::test]
+async fn page_size_defaults_to_the_server_maximum() {
+    let server = paged_server(2, 300).await;
+    let all: Vec<_> = client(&server).list(Filter::new().state(CourseAccountState::Ok)).try_collect().await.unwrap();
+    assert_eq!(all.len(), 2);
+}
+
+async fn first_page_links_to(next: &str, total: u32) -> MockServer {
+    let server = MockServer::start().await;
+    let next = next.replace("{uri}", &server.uri());
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(0, "OK")])
+                .insert_header("x-result-count", total.to_string().as_str())
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str()),
+        )
+        .mount(&server)
+        .await;
+    // Whatever the link points to on this server answers with the same page again.
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(0, "OK")])
+                .insert_header("x-result-count", total.to_string().as_str())
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str()),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn pagination_error(server: &MockServer) -> String {
+    let results: Vec<_> = client(server).list(Filter::new()).collect().await;
+    let err = results.into_iter().find_map(Result::err).expect("the stream must end in an error");
+    assert!(matches!(err, Error::Pagination { .. }), "{err:?}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_link_to_another_host_is_refused_and_gets_no_token() {
+    let server = first_page_links_to("https://evil.example.com/api/marketplace-course-accounts/?page=2", 5).await;
+    let message = pagination_error(&server).await;
+    assert!(message.contains("another origin"), "{message}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_link_back_to_an_earlier_page_is_a_loop_not_a_hang() {
+    let server = first_page_links_to("{uri}/api/marketplace-course-accounts/?page=1&page_size=300", 5).await;
+    let message = pagination_error(&server).await;
+    assert!(message.contains("goes back") || message.contains("loop"), "{message}");
+}
+
+#[tokio::test]
+async fn a_link_that_drops_the_filters_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(0, "OK")])
+                .insert_header("x-result-count", "2")
+                .insert_header("link", format!("<{}{LIST}?page=2>; rel=\"next\"", server.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let results: Vec<_> = client(&server).list(Filter::new().state(CourseAccountState::Ok)).collect().await;
+    let err = results.into_iter().find_map(Result::err).unwrap();
+    assert!(err.to_string().contains("drops the query parameter"), "{err}");
+}
+
+#[tokio::test]
+async fn a_short_walk_is_an_error_not_a_silently_incomplete_list() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(0, "OK")]).insert_header("x-result-count", "3"))
+        .mount(&server)
+        .await;
+    let message = pagination_error(&server).await;
+    assert!(message.contains("announced 3 accounts"), "{message}");
+}
+
+#[tokio::test]
+async fn a_page_past_the_end_is_not_found() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({"detail": "Invalid page."})))
+        .mount(&server)
+        .await;
+    let err = client(&server).list_page(&Filter::new(), 9, 300).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert!(err.to_string().contains("Invalid page."), "{err}");
+}

@@ -1,0 +1,129 @@
+//! What goes over the wire: query encoding (`o` comma-joined, `state` repeated), credentials and
+//! headers, for the generated client and the hand-written one.
+
+mod support;
+
+use futures::TryStreamExt;
+use support::*;
+use waldur_course_accounts::{Client, CourseAccountState, Credentials, Filter, Ordering, OrderingField, Token};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn list_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("x-result-count", "1"))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn query(request: &wiremock::Request) -> String {
+    request.url.query().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn generated_list_sends_ordering_as_one_comma_joined_value_and_state_repeated() {
+    let server = list_server().await;
+    let client = client(&server);
+    let ordering = Ordering::new().desc(OrderingField::Created).asc(OrderingField::Email);
+    let page = client
+        .raw()
+        .marketplace_course_accounts_list()
+        .o(ordering)
+        .state(vec![CourseAccountState::Ok, CourseAccountState::Erred])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    let requests = server.received_requests().await.unwrap();
+    let q = query(&requests[0]);
+    assert_eq!(q.matches("o=").count(), 1, "one o= key: {q}");
+    assert!(q.contains("o=-created%2Cemail"), "{q}");
+    assert!(q.contains("state=OK&state=Erred"), "{q}");
+    let decoded: Vec<(String, String)> = requests[0].url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+    assert!(decoded.contains(&("o".into(), "-created,email".into())), "{decoded:?}");
+}
+
+#[tokio::test]
+async fn filters_are_sent_as_the_server_reads_them() {
+    let server = list_server().await;
+    let filter = Filter::new()
+        .email("@example.edu")
+        .username("student00001")
+        .state(CourseAccountState::Pending)
+        .project(PROJECT.parse().unwrap())
+        .project_start(Some("2025-09-01".parse().unwrap()), None)
+        .project_end(None, Some("2025-12-31".parse().unwrap()))
+        .order_by(Ordering::new().asc(OrderingField::ProjectName).desc(OrderingField::Created));
+    let all: Vec<_> = client(&server).list(filter.clone()).try_collect().await.unwrap();
+    assert_eq!(all.len(), 1);
+    let requests = server.received_requests().await.unwrap();
+    let mut sent: Vec<(String, String)> = requests[0].url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+    sent.sort();
+    let mut expected = filter.query_pairs(300);
+    expected.sort();
+    assert_eq!(sent, expected);
+    assert!(sent.contains(&("o".into(), "project_name,-created".into())));
+    assert!(sent.contains(&("state".into(), "Pending".into())), "a state newer than the schema can be filtered on");
+}
+
+#[tokio::test]
+async fn credentials_user_agent_and_no_api_version_header() {
+    let server = list_server().await;
+    client(&server).count(&Filter::new()).await.unwrap_or_default();
+    client(&server).list_page(&Filter::new(), 1, 10).await.unwrap();
+    let bearer = Client::new(&server.uri(), Credentials::Bearer(Token::new("w_1700000000_abcdef"))).unwrap();
+    bearer.list_page(&Filter::new(), 1, 10).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    for r in &requests[..2] {
+        assert_eq!(r.headers.get("authorization").unwrap(), &format!("Token {TOKEN}"));
+        assert!(r.headers.get("api-version").is_none(), "progenitor's api-version header is stripped");
+        let ua = r.headers.get("user-agent").unwrap().to_str().unwrap();
+        assert!(ua.starts_with("waldur-course-accounts/") && ua.contains("7.8.7"), "{ua}");
+    }
+    assert_eq!(requests[2].headers.get("authorization").unwrap(), "Bearer w_1700000000_abcdef");
+}
+
+#[tokio::test]
+async fn count_uses_head_and_reads_x_result_count() {
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-result-count", "1234"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let n = client(&server).count(&Filter::new().state(CourseAccountState::Ok)).await.unwrap();
+    assert_eq!(n, 1234);
+    let q = query(&server.received_requests().await.unwrap()[0]);
+    assert_eq!(q, "state=OK");
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused_unless_opted_in() {
+    let err = Client::new("http://waldur.example.edu", Token::new(TOKEN)).unwrap_err();
+    assert!(err.to_string().contains("refusing to send credentials over plain http"), "{err}");
+    assert!(!err.to_string().contains(TOKEN));
+    assert!(Client::builder("http://waldur.example.edu", Token::new(TOKEN)).allow_insecure_http(true).build().is_ok());
+    assert!(Client::new("http://127.0.0.1:9", Token::new(TOKEN)).is_ok());
+    assert!(Client::new("http://localhost:9", Token::new(TOKEN)).is_ok());
+    assert!(Client::new("https://waldur.example.edu", Token::new(TOKEN)).is_ok());
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_debug_or_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"detail": "Invalid token."})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
+    for text in [format!("{client:?}"), format!("{err:?}"), err.to_string(), format!("{:?}", Credentials::Token(Token::new(TOKEN)))] {
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+        assert!(!text.contains("SECRET"), "token leaked: {text}");
+    }
+    assert!(matches!(err, waldur_course_accounts::Error::Unauthorized(_)));
+}
