@@ -48,11 +48,7 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(file: impl Into<PathBuf>, place: Place, message: impl Into<String>) -> Self {
-        Error {
-            file: file.into(),
-            place,
-            message: message.into(),
-        }
+        Error { file: file.into(), place, message: message.into() }
     }
 
     pub fn at(file: impl Into<PathBuf>, pointer: impl Into<String>, message: impl Into<String>) -> Self {

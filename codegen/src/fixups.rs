@@ -165,10 +165,15 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
     let mut targets: Vec<(String, String, Vec<String>)> = Vec::new();
     for op in operations(doc) {
         for (i, p) in op.operation.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            if p["in"] != "query" || p["name"] != "o" || p["explode"] != Value::Bool(false) || p["schema"]["type"] != "array" {
+            if p["in"] != "query"
+                || p["name"] != "o"
+                || p["explode"] != Value::Bool(false)
+                || p["schema"]["type"] != "array"
+            {
                 continue;
             }
-            let values: Vec<&str> = p["schema"]["items"]["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let values: Vec<&str> =
+                p["schema"]["items"]["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let mut fields: Vec<String> = Vec::new();
             for v in &values {
                 let field = v.trim_start_matches('-');
@@ -180,8 +185,12 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
             if fields.is_empty() {
                 return Err(format!("`o` at {pointer} lists no ordering values"));
             }
-            if let Some(f) = fields.iter().find(|f| !values.contains(&f.as_str()) || !values.contains(&format!("-{f}").as_str())) {
-                return Err(format!("`o` at {pointer} lists `{f}` without both directions, which `Ordering` cannot express"));
+            if let Some(f) =
+                fields.iter().find(|f| !values.contains(&f.as_str()) || !values.contains(&format!("-{f}").as_str()))
+            {
+                return Err(format!(
+                    "`o` at {pointer} lists `{f}` without both directions, which `Ordering` cannot express"
+                ));
             }
             targets.push((pointer, op.id().to_string(), fields));
         }
@@ -190,7 +199,9 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
         return Err(format!("`{LIST}` has no `explode: false` array parameter `o`"));
     }
     // Group by field set; name each group after the operationIds' common prefix.
-    let mut groups: Vec<(Vec<String>, Vec<(String, String)>)> = Vec::new();
+    // (field set, [(parameter pointer, operationId)])
+    type Group = (Vec<String>, Vec<(String, String)>);
+    let mut groups: Vec<Group> = Vec::new();
     for (pointer, id, fields) in targets {
         match groups.iter_mut().find(|(f, _)| *f == fields) {
             Some((_, members)) => members.push((pointer, id)),
@@ -234,7 +245,9 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
 /// `marketplace_course_accounts_list` + `_count` → `MarketplaceCourseAccounts`.
 fn common_stem(ids: &[&str]) -> String {
     let first = ids[0];
-    let mut len = ids.iter().fold(first.len(), |len, id| first.bytes().zip(id.bytes()).take(len).take_while(|(a, b)| a == b).count());
+    let mut len = ids
+        .iter()
+        .fold(first.len(), |len, id| first.bytes().zip(id.bytes()).take(len).take_while(|(a, b)| a == b).count());
     if ids.len() == 1 {
         len = first.rfind('_').unwrap_or(first.len());
     } else if let Some(cut) = first[..len].rfind('_') {

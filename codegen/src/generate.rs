@@ -104,8 +104,7 @@ fn locate_panic(file: &Path, doc: &Value, applied: &Applied) -> Option<Error> {
 
 /// Formats tokens with prettyplease; a parse failure is a generator bug and says so.
 pub fn format(file: &Path, tokens: TokenStream) -> Result<String> {
-    let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
-        Error::new(file, Place::File, format!("progenitor produced code that does not parse: {e}"))
-    })?;
+    let parsed: syn::File = syn::parse2(tokens)
+        .map_err(|e| Error::new(file, Place::File, format!("progenitor produced code that does not parse: {e}")))?;
     Ok(prettyplease::unparse(&parsed))
 }

@@ -25,8 +25,8 @@ pub struct Spec {
 impl Spec {
     /// Loads `path`, choosing JSON or YAML by extension (`.json` is JSON, anything else YAML).
     pub fn load(path: &Path) -> Result<Spec> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::new(path, Place::File, format!("cannot read the spec: {e}")))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::new(path, Place::File, format!("cannot read the spec: {e}")))?;
         Self::from_bytes(path, &bytes)
     }
 
@@ -36,11 +36,7 @@ impl Spec {
             return Err(Error::new(
                 path,
                 Place::File,
-                format!(
-                    "the spec is {} bytes; specs over {} bytes are refused",
-                    bytes.len(),
-                    MAX_SPEC_BYTES
-                ),
+                format!("the spec is {} bytes; specs over {} bytes are refused", bytes.len(), MAX_SPEC_BYTES),
             ));
         }
         let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -67,9 +63,8 @@ impl Spec {
 }
 
 fn parse_json(path: &Path, text: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(path, Place::Line { line: e.line(), column: e.column() }, format!("invalid JSON: {e}"))
-    })
+    serde_json::from_str(text)
+        .map_err(|e| Error::new(path, Place::Line { line: e.line(), column: e.column() }, format!("invalid JSON: {e}")))
 }
 
 fn parse_yaml(path: &Path, text: &str) -> Result<Value> {
@@ -80,8 +75,7 @@ fn parse_yaml(path: &Path, text: &str) -> Result<Value> {
         };
         Error::new(path, place, format!("invalid YAML: {e}"))
     })?;
-    yaml.apply_merge()
-        .map_err(|e| Error::new(path, Place::File, format!("invalid YAML merge key: {e}")))?;
+    yaml.apply_merge().map_err(|e| Error::new(path, Place::File, format!("invalid YAML merge key: {e}")))?;
     yaml_to_json(path, yaml, &mut String::new())
 }
 
@@ -98,9 +92,9 @@ fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> R
                 Value::from(u)
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-                    Error::at(path, pointer.clone(), format!("number {n} has no JSON form"))
-                })?
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| Error::at(path, pointer.clone(), format!("number {n} has no JSON form")))?
             }
         }
         Y::String(s) => Value::String(s),
@@ -123,11 +117,7 @@ fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> R
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
                     other => {
-                        return Err(Error::at(
-                            path,
-                            pointer.clone(),
-                            format!("mapping key {other:?} is not a string"),
-                        ));
+                        return Err(Error::at(path, pointer.clone(), format!("mapping key {other:?} is not a string")));
                     }
                 };
                 let len = pointer.len();

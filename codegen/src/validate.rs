@@ -118,7 +118,11 @@ pub fn structure(file: &Path, doc: &Value) -> Result<()> {
             return Err(Error::at(
                 file,
                 format!("{}/operationId", op.pointer),
-                format!("{} {} has no operationId (the generated method is named after it)", op.method.to_uppercase(), op.path),
+                format!(
+                    "{} {} has no operationId (the generated method is named after it)",
+                    op.method.to_uppercase(),
+                    op.path
+                ),
             ));
         };
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -146,13 +150,21 @@ fn check_refs(file: &Path, doc: &Value, value: &Value, pointer: &mut String) -> 
                     return Err(Error::at(file, here, "`$ref` must be a string"));
                 };
                 if !r.starts_with("#/") {
-                    return Err(Error::at(file, here, format!("`$ref: {r}` is not local; only `#/...` references are supported")));
+                    return Err(Error::at(
+                        file,
+                        here,
+                        format!("`$ref: {r}` is not local; only `#/...` references are supported"),
+                    ));
                 }
                 if resolve(doc, r).is_none() {
                     return Err(Error::at(file, here, format!("dangling `$ref: {r}`: nothing at that pointer")));
                 }
                 if deref(doc, value).is_none() {
-                    return Err(Error::at(file, here, format!("`$ref: {r}` is a cycle of references that never reaches a definition")));
+                    return Err(Error::at(
+                        file,
+                        here,
+                        format!("`$ref: {r}` is a cycle of references that never reaches a definition"),
+                    ));
                 }
             }
             for (key, item) in map {
@@ -180,7 +192,9 @@ fn check_refs(file: &Path, doc: &Value, value: &Value, pointer: &mut String) -> 
 pub fn parameters<'a>(doc: &'a Value, op: &OperationRef<'a>) -> Vec<(String, &'a Value)> {
     let mut out = Vec::new();
     let item_pointer = op.pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default();
-    for (base, params) in [(item_pointer, op.path_item.get("parameters")), (op.pointer.clone(), op.operation.get("parameters"))] {
+    for (base, params) in
+        [(item_pointer, op.path_item.get("parameters")), (op.pointer.clone(), op.operation.get("parameters"))]
+    {
         for (i, p) in params.and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let Some(p) = deref(doc, p) {
                 out.push((format!("{base}/parameters/{i}"), p));
@@ -194,8 +208,13 @@ fn check_path_params(file: &Path, doc: &Value, op: &OperationRef<'_>) -> Result<
     let template: BTreeSet<String> = template_params(op.path);
     let mut declared = BTreeSet::new();
     for (pointer, p) in parameters(doc, op) {
-        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str)) else {
-            return Err(Error::new(file, Place::Operation { id: op.id().into(), pointer }, "a parameter needs `name` and `in`"));
+        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
+        else {
+            return Err(Error::new(
+                file,
+                Place::Operation { id: op.id().into(), pointer },
+                "a parameter needs `name` and `in`",
+            ));
         };
         if location == "path" {
             if !template.contains(name) {
@@ -229,25 +248,36 @@ pub fn supported(file: &Path, doc: &Value, replaced: &BTreeSet<String>) -> Resul
         let id = op.id().to_string();
         let at = |pointer: String| Place::Operation { id: id.clone(), pointer };
         let params = parameters(doc, &op);
-        let path_names: BTreeSet<&str> = params
-            .iter()
-            .filter(|(_, p)| p["in"] == "path")
-            .filter_map(|(_, p)| p["name"].as_str())
-            .collect();
+        let path_names: BTreeSet<&str> =
+            params.iter().filter(|(_, p)| p["in"] == "path").filter_map(|(_, p)| p["name"].as_str()).collect();
         for (pointer, p) in &params {
             let name = p["name"].as_str().unwrap_or_default();
             let location = p["in"].as_str().unwrap_or_default();
             match location {
                 "path" | "query" | "header" => {}
                 other => {
-                    return Err(Error::new(file, at(pointer.clone()), format!("parameter `{name}` is `in: {other}`, which the generator does not support")));
+                    return Err(Error::new(
+                        file,
+                        at(pointer.clone()),
+                        format!("parameter `{name}` is `in: {other}`, which the generator does not support"),
+                    ));
                 }
             }
             if location == "query" && path_names.contains(name) {
-                return Err(Error::new(file, at(pointer.clone()), format!("query parameter `{name}` has the name of a path parameter (progenitor 0.15.1 panics on it)")));
+                return Err(Error::new(
+                    file,
+                    at(pointer.clone()),
+                    format!(
+                        "query parameter `{name}` has the name of a path parameter (progenitor 0.15.1 panics on it)"
+                    ),
+                ));
             }
             if p.get("content").is_some() {
-                return Err(Error::new(file, at(pointer.clone()), format!("parameter `{name}` uses `content` instead of `schema`, which is not supported")));
+                return Err(Error::new(
+                    file,
+                    at(pointer.clone()),
+                    format!("parameter `{name}` uses `content` instead of `schema`, which is not supported"),
+                ));
             }
             if p.get("schema").is_none_or(Value::is_null) {
                 return Err(Error::new(file, at(pointer.clone()), format!("parameter `{name}` has no schema")));
@@ -255,16 +285,27 @@ pub fn supported(file: &Path, doc: &Value, replaced: &BTreeSet<String>) -> Resul
             if let Some(style) = p.get("style").and_then(Value::as_str)
                 && !matches!((location, style), ("query", "form") | ("path", "simple") | ("header", "simple"))
             {
-                return Err(Error::new(file, at(format!("{pointer}/style")), format!("parameter `{name}` has `style: {style}`, which the generated client would not send correctly")));
+                return Err(Error::new(
+                    file,
+                    at(format!("{pointer}/style")),
+                    format!(
+                        "parameter `{name}` has `style: {style}`, which the generated client would not send correctly"
+                    ),
+                ));
             }
             // A schema a fixup replaced by a hand-written type serializes itself (the ordering fixup).
-            let is_replaced = p["schema"]["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")).is_some_and(|n| replaced.contains(n));
+            let is_replaced = p["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .is_some_and(|n| replaced.contains(n));
             let is_array = !is_replaced && deref(doc, &p["schema"]).is_some_and(|s| s["type"] == "array");
             if location == "query" && is_array && p.get("explode") == Some(&Value::Bool(false)) {
                 return Err(Error::new(
                     file,
                     at(format!("{pointer}/explode")),
-                    format!("array query parameter `{name}` has `explode: false`: progenitor would send repeated keys instead of one comma-joined value; add a fixup for it"),
+                    format!(
+                        "array query parameter `{name}` has `explode: false`: progenitor would send repeated keys instead of one comma-joined value; add a fixup for it"
+                    ),
                 ));
             }
         }
@@ -273,13 +314,27 @@ pub fn supported(file: &Path, doc: &Value, replaced: &BTreeSet<String>) -> Resul
             match content.map(|c| c.len()) {
                 Some(1) => {}
                 Some(n) => {
-                    return Err(Error::new(file, at(format!("{}/requestBody/content", op.pointer)), format!("the request body offers {n} media types; the generator supports exactly one")));
+                    return Err(Error::new(
+                        file,
+                        at(format!("{}/requestBody/content", op.pointer)),
+                        format!("the request body offers {n} media types; the generator supports exactly one"),
+                    ));
                 }
-                None => return Err(Error::new(file, at(format!("{}/requestBody", op.pointer)), "the request body has no `content`")),
+                None => {
+                    return Err(Error::new(
+                        file,
+                        at(format!("{}/requestBody", op.pointer)),
+                        "the request body has no `content`",
+                    ));
+                }
             }
             for (media, m) in content.into_iter().flatten() {
                 if m.get("schema").is_none_or(Value::is_null) {
-                    return Err(Error::new(file, at(format!("{}/requestBody/content/{}", op.pointer, escape_pointer(media))), format!("request media type `{media}` has no schema")));
+                    return Err(Error::new(
+                        file,
+                        at(format!("{}/requestBody/content/{}", op.pointer, escape_pointer(media))),
+                        format!("request media type `{media}` has no schema"),
+                    ));
                 }
             }
         }
@@ -289,13 +344,21 @@ pub fn supported(file: &Path, doc: &Value, replaced: &BTreeSet<String>) -> Resul
         for (status, response) in responses {
             let rp = format!("{}/responses/{}", op.pointer, escape_pointer(status));
             if status != "default" && !is_status_key(status) {
-                return Err(Error::new(file, at(rp), format!("`{status}` is not an HTTP status code, a range such as `4XX`, or `default`")));
+                return Err(Error::new(
+                    file,
+                    at(rp),
+                    format!("`{status}` is not an HTTP status code, a range such as `4XX`, or `default`"),
+                ));
             }
             let Some(response) = deref(doc, response) else { continue };
             for (media, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
                 let is_json = media == "application/json" || media.starts_with("application/json;");
                 if is_json && m.get("schema").is_none_or(Value::is_null) {
-                    return Err(Error::new(file, at(format!("{rp}/content/{}", escape_pointer(media))), "a JSON response without a schema (progenitor 0.15.1 panics on it)"));
+                    return Err(Error::new(
+                        file,
+                        at(format!("{rp}/content/{}", escape_pointer(media))),
+                        "a JSON response without a schema (progenitor 0.15.1 panics on it)",
+                    ));
                 }
             }
         }

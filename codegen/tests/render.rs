@@ -6,6 +6,9 @@ mod common;
 use codegen::{Options, check};
 use serde_json::{Value, json};
 
+/// An edit of the parsed spec, for table-driven cases.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 const LIST: &str = "/paths/~1api~1marketplace-course-accounts~1/get";
 const BULK: &str = "/paths/~1api~1marketplace-course-accounts~1create_bulk~1/post";
 
@@ -54,27 +57,35 @@ fn crlf_checkout_is_not_drift_and_digest_is_the_same() {
 /// Edits a maintainer might make to the fragment; each must show up as drift with a readable diff.
 #[test]
 fn edits_to_the_fragment_are_drift_with_a_readable_diff() {
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let edits: Vec<(&str, Edit, &str)> = vec![
         (
             "add a field",
-            Box::new(|v| v["components"]["schemas"]["CourseAccount"]["properties"]["student_id"] = json!({"type": "string"})),
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["student_id"] = json!({"type": "string"})
+            }),
             "+        pub student_id:",
         ),
         (
             "rename an operation",
-            Box::new(|v| v["paths"]["/api/marketplace-course-accounts/{uuid}/"]["get"]["operationId"] = json!("course_account_get")),
+            Box::new(|v| {
+                v["paths"]["/api/marketplace-course-accounts/{uuid}/"]["get"]["operationId"] =
+                    json!("course_account_get")
+            }),
             "+    pub fn course_account_get(",
         ),
         (
             "change a type",
-            Box::new(|v| v["components"]["schemas"]["CourseAccount"]["properties"]["project_slug"] = json!({"type": "integer"})),
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["project_slug"] = json!({"type": "integer"})
+            }),
             "+        pub project_slug: i64,",
         ),
     ];
     let checked_in = current();
     for (what, edit, expected_line) in edits {
-        let rendered = common::render_edited(|v| edit(v)).unwrap_or_else(|e| panic!("{what}: {e}"));
-        let diff = check::drift("generated.rs", Some(&checked_in), &rendered.code).unwrap_or_else(|| panic!("{what}: no drift"));
+        let rendered = common::render_edited(edit).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let diff = check::drift("generated.rs", Some(&checked_in), &rendered.code)
+            .unwrap_or_else(|| panic!("{what}: no drift"));
         assert!(diff.contains("--- a/generated.rs"), "{what}: not a unified diff:\n{diff}");
         assert!(diff.lines().any(|l| l.starts_with(expected_line)), "{what}: `{expected_line}` not in diff:\n{diff}");
         // The digest line changes too: the header always tells a stale file apart.
@@ -87,7 +98,10 @@ fn ordering_is_one_typed_value_and_state_is_open() {
     let code = current();
     assert!(code.contains("crate::ordering::Ordering<"), "o must use the hand-written Ordering");
     assert!(code.contains("pub state: crate::state::CourseAccountState"));
-    assert!(code.contains("::std::vec::Vec<crate::state::CourseAccountState>"), "the state filter shares the open enum");
+    assert!(
+        code.contains("::std::vec::Vec<crate::state::CourseAccountState>"),
+        "the state filter shares the open enum"
+    );
     assert!(!code.contains("ServiceAccountState"), "no closed state enum is generated");
 }
 
@@ -110,7 +124,7 @@ fn fixup_error(edit: impl FnOnce(&mut Value)) -> String {
 
 #[test]
 fn each_fixup_fails_loudly_when_its_target_is_gone() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "ordering_is_one_comma_joined_value",
             Box::new(|v| {
@@ -135,17 +149,20 @@ fn each_fixup_fails_loudly_when_its_target_is_gone() {
         (
             "destroy_may_answer_202_with_body",
             Box::new(|v| {
-                v["paths"]["/api/marketplace-course-accounts/{uuid}/"]["delete"]["responses"]["202"] =
-                    json!({"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}});
+                v["paths"]["/api/marketplace-course-accounts/{uuid}/"]["delete"]["responses"]["202"] = json!({"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}});
             }),
         ),
         (
             "course_account_state_is_open",
-            Box::new(|v| v["components"]["schemas"]["CourseAccount"]["properties"]["state"] = json!({"type": "string"})),
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["state"] = json!({"type": "string"})
+            }),
         ),
         (
             "course_account_fields_nullable",
-            Box::new(|v| v["components"]["schemas"]["CourseAccount"]["properties"]["username"]["nullable"] = json!(true)),
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["username"]["nullable"] = json!(true)
+            }),
         ),
     ];
     assert_eq!(cases.len(), codegen::fixups::ALL.len(), "every fixup has a case");
@@ -169,15 +186,20 @@ fn a_fixup_upstream_fixed_is_skipped_for_newer_releases() {
 
 #[test]
 fn generator_errors_name_the_place() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "dangling ref",
-            Box::new(|v| v["components"]["schemas"]["CourseAccount"]["properties"]["state"]["allOf"][0]["$ref"] = json!("#/components/schemas/Nope")),
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["state"]["allOf"][0]["$ref"] =
+                    json!("#/components/schemas/Nope")
+            }),
             "/components/schemas/CourseAccount/properties/state/allOf/0/$ref: dangling `$ref: #/components/schemas/Nope`",
         ),
         (
             "duplicate operationId",
-            Box::new(|v| *v.pointer_mut(&format!("{BULK}/operationId")).unwrap() = json!("marketplace_course_accounts_create")),
+            Box::new(|v| {
+                *v.pointer_mut(&format!("{BULK}/operationId")).unwrap() = json!("marketplace_course_accounts_create")
+            }),
             "duplicate operationId `marketplace_course_accounts_create`",
         ),
         (

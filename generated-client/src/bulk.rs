@@ -120,7 +120,12 @@ impl BulkOutcome {
     }
 }
 
-pub(crate) async fn run(client: &Client, project: Uuid, accounts: Vec<NewAccount>, options: &BulkOptions) -> BulkOutcome {
+pub(crate) async fn run(
+    client: &Client,
+    project: Uuid,
+    accounts: Vec<NewAccount>,
+    options: &BulkOptions,
+) -> BulkOutcome {
     let mut outcome = BulkOutcome::default();
     let mut stopped = false;
     for chunk in accounts.chunks(options.chunk_size.max(1)) {

@@ -146,11 +146,11 @@ impl ClientBuilder {
         self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e))))?,
+            None => {
+                reqwest::Client::builder().connect_timeout(self.connect_timeout).timeout(self.timeout).build().map_err(
+                    |e| Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e))),
+                )?
+            }
         };
         let inner = Inner { credentials: self.credentials, user_agent, timeout: self.timeout, retry: self.retry };
         let base_str = base.as_str().trim_end_matches('/').to_string();
@@ -231,7 +231,8 @@ impl Client {
 
     /// The first page for the pager, with the URL it stands for (to resolve relative links).
     pub(crate) async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
-        let builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter).page_size(i64::from(page_size));
+        let builder =
+            apply_filter!(self.raw.marketplace_course_accounts_list(), filter).page_size(i64::from(page_size));
         let info = Self::info(LIST, Method::GET, LIST_PATH.to_string());
         let reply = response::from_generated(info, builder.send().await).await?;
         let mut url = self.base.clone();
@@ -251,7 +252,8 @@ impl Client {
             .build()
             .map_err(|e| Error::transport(info.clone(), e))?;
         inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
-        let response = inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
+        let response =
+            inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
         if !response.status().is_success() {
             return Err(response::error_from_response(info, response).await);
         }
@@ -266,7 +268,10 @@ impl Client {
         match pagination::result_count(&reply.headers) {
             Some(Ok(n)) => Ok(n),
             Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),
-            None => Err(Error::Pagination { request: info, reason: "the count response has no X-Result-Count header".into() }),
+            None => Err(Error::Pagination {
+                request: info,
+                reason: "the count response has no X-Result-Count header".into(),
+            }),
         }
     }
 
@@ -283,7 +288,12 @@ impl Client {
         let invalid = |field: &str, e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{field}: {e}"));
         let body = CourseAccountRequest {
             project: account.project,
-            email: account.email.as_deref().map(CourseAccountRequestEmail::try_from).transpose().map_err(|e| invalid("email", &e))?,
+            email: account
+                .email
+                .as_deref()
+                .map(CourseAccountRequestEmail::try_from)
+                .transpose()
+                .map_err(|e| invalid("email", &e))?,
             description: account
                 .description
                 .as_deref()
@@ -309,13 +319,16 @@ impl Client {
     /// One create_bulk request: the accounts the server returned.
     pub(crate) async fn create_bulk_chunk(&self, project: Uuid, accounts: &[NewAccount]) -> Result<Vec<CourseAccount>> {
         use generated::types::{
-            CourseAccountCreateNestedRequest, CourseAccountCreateNestedRequestDescription, CourseAccountCreateNestedRequestEmail,
+            CourseAccountCreateNestedRequest, CourseAccountCreateNestedRequestDescription,
+            CourseAccountCreateNestedRequestEmail,
         };
         let mut items = Vec::with_capacity(accounts.len());
         for a in accounts {
             let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", a.email));
             items.push(CourseAccountCreateNestedRequest {
-                email: Some(CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?),
+                email: Some(
+                    CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?,
+                ),
                 description: a
                     .description
                     .as_deref()
@@ -325,7 +338,8 @@ impl Client {
             });
         }
         let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
-        let info = Self::info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
+        let info =
+            Self::info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
         let result = self.raw.marketplace_course_accounts_create_bulk().body(body).send().await;
         Ok(response::from_generated(info, result).await?.value)
     }

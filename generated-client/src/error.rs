@@ -196,7 +196,11 @@ impl fmt::Display for DecodeError {
         if let Some(status) = self.status {
             write!(f, ": {status}")?;
         }
-        write!(f, ": the response does not decode at `{}`: {}; body starts: {}", self.json_path, self.message, self.excerpt)
+        write!(
+            f,
+            ": the response does not decode at `{}`: {}; body starts: {}",
+            self.json_path, self.message, self.excerpt
+        )
     }
 }
 
@@ -289,7 +293,12 @@ impl Error {
     }
 
     /// Classifies an error response by status.
-    pub fn from_status(request: RequestInfo, status: StatusCode, body: ErrorBody, retry_after: Option<Duration>) -> Error {
+    pub fn from_status(
+        request: RequestInfo,
+        status: StatusCode,
+        body: ErrorBody,
+        retry_after: Option<Duration>,
+    ) -> Error {
         let e = Box::new(ApiError { request, status, body, retry_after });
         match status.as_u16() {
             400 => Error::Validation(e),

@@ -19,7 +19,8 @@ use crate::retry::{self, RetryPolicy};
 pub const SCHEMA_VERSION: &str = "7.8.7";
 
 /// Default `User-Agent`: crate name, version and the Waldur schema release.
-pub const DEFAULT_USER_AGENT: &str = concat!("waldur-course-accounts/", env!("CARGO_PKG_VERSION"), " (Waldur schema 7.8.7)");
+pub const DEFAULT_USER_AGENT: &str =
+    concat!("waldur-course-accounts/", env!("CARGO_PKG_VERSION"), " (Waldur schema 7.8.7)");
 
 /// Per-client settings the hooks read; held by the generated client as its `inner` value.
 #[derive(Debug, Clone)]

@@ -98,7 +98,8 @@ pub fn parse_link_header(value: &str) -> Vec<Link> {
 
 /// The absolute `rel` link of a response, resolved against the URL that was asked for.
 pub(crate) fn link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<std::result::Result<Url, String>> {
-    let value = headers.get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ");
+    let value =
+        headers.get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ");
     let link = parse_link_header(&value).into_iter().find(|l| l.rels.iter().any(|r| r == rel))?;
     Some(base.join(&link.target).map_err(|e| format!("its `{rel}` link `{}` is not a URL: {e}", link.target)))
 }
@@ -106,7 +107,13 @@ pub(crate) fn link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<std::re
 /// `X-Result-Count`, when present and a number.
 pub(crate) fn result_count(headers: &HeaderMap) -> Option<std::result::Result<u64, String>> {
     let value = headers.get("x-result-count")?;
-    Some(value.to_str().ok().and_then(|v| v.trim().parse().ok()).ok_or_else(|| format!("X-Result-Count `{value:?}` is not a number")))
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| format!("X-Result-Count `{value:?}` is not a number")),
+    )
 }
 
 fn page_number(url: &Url) -> Option<u64> {
@@ -148,7 +155,14 @@ impl Pager {
     }
 
     fn fail(&self, url: &Url, reason: String) -> Error {
-        Error::Pagination { request: RequestInfo { operation: crate::client::LIST, method: reqwest::Method::GET, path: url.path().to_string() }, reason }
+        Error::Pagination {
+            request: RequestInfo {
+                operation: crate::client::LIST,
+                method: reqwest::Method::GET,
+                path: url.path().to_string(),
+            },
+            reason,
+        }
     }
 
     pub(crate) async fn next_page(&mut self) -> Result<Option<Page>> {
@@ -206,7 +220,13 @@ impl Pager {
     fn check_next(&self, next: &Url) -> Result<()> {
         let base = self.client.base_url();
         if next.origin() != base.origin() {
-            return Err(self.fail(next, format!("the next link points to another origin ({}); the token is not sent there", next.origin().ascii_serialization())));
+            return Err(self.fail(
+                next,
+                format!(
+                    "the next link points to another origin ({}); the token is not sent there",
+                    next.origin().ascii_serialization()
+                ),
+            ));
         }
         if !next.path().ends_with(crate::client::LIST_PATH) {
             return Err(self.fail(next, format!("the next link leaves the list endpoint ({})", next.path())));
@@ -216,12 +236,17 @@ impl Pager {
         }
         match page_number(next) {
             Some(n) if n > self.number => {}
-            Some(n) => return Err(self.fail(next, format!("the next link goes back from page {} to page {n}", self.number))),
+            Some(n) => {
+                return Err(self.fail(next, format!("the next link goes back from page {} to page {n}", self.number)));
+            }
             None => return Err(self.fail(next, "the next link has no page number".into())),
         }
-        let pairs: Vec<(String, String)> = next.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let pairs: Vec<(String, String)> =
+            next.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         if let Some(missing) = self.filters.iter().find(|p| !pairs.contains(p)) {
-            return Err(self.fail(next, format!("the next link drops the query parameter `{}={}`", missing.0, missing.1)));
+            return Err(
+                self.fail(next, format!("the next link drops the query parameter `{}={}`", missing.0, missing.1))
+            );
         }
         Ok(())
     }
@@ -238,9 +263,11 @@ pub struct AccountStream {
 impl AccountStream {
     pub(crate) fn new(pager: Pager) -> Self {
         let total = pager.total.clone();
-        let pages = stream::try_unfold(pager, |mut pager| async move {
-            Ok(pager.next_page().await?.map(|page| (page, pager)))
-        });
+        let pages =
+            stream::try_unfold(
+                pager,
+                |mut pager| async move { Ok(pager.next_page().await?.map(|page| (page, pager))) },
+            );
         let inner = pages.map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten().boxed();
         AccountStream { inner, total }
     }
@@ -254,7 +281,10 @@ impl AccountStream {
 impl Stream for AccountStream {
     type Item = Result<CourseAccount>;
 
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
     }
 }

@@ -41,7 +41,11 @@ pub(crate) async fn read_limited(mut response: Response, limit: usize) -> reqwes
 }
 
 /// Decodes JSON, naming the path of the first mismatch (`[2].state`, `created`, ...).
-pub(crate) fn decode<T: DeserializeOwned>(request: &RequestInfo, status: Option<StatusCode>, bytes: &[u8]) -> Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    request: &RequestInfo,
+    status: Option<StatusCode>,
+    bytes: &[u8],
+) -> Result<T> {
     // `()` and `Option` accept an empty body as JSON null (204, HEAD).
     let input: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { bytes };
     let mut de = serde_json::Deserializer::from_slice(input);
@@ -54,7 +58,8 @@ pub(crate) fn decode<T: DeserializeOwned>(request: &RequestInfo, status: Option<
             excerpt: excerpt(&String::from_utf8_lossy(bytes), 200),
         }))
     };
-    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
     de.end().map_err(|e| fail(".".into(), e.to_string()))?;
     Ok(value)
 }
@@ -65,14 +70,22 @@ pub(crate) async fn error_from_response(request: RequestInfo, response: Response
     let retry_after = retry::retry_after(response.headers());
     let body = match read_limited(response, MAX_ERROR_BODY_BYTES).await {
         Ok(Ok(bytes)) => ErrorBody::parse(&bytes),
-        Ok(Err(len)) => ErrorBody { text: Some(format!("<error body of {len} bytes, not read>")), ..ErrorBody::default() },
-        Err(e) => ErrorBody { text: Some(format!("<error body broke off: {}>", crate::error::transport_reason(&e))), ..ErrorBody::default() },
+        Ok(Err(len)) => {
+            ErrorBody { text: Some(format!("<error body of {len} bytes, not read>")), ..ErrorBody::default() }
+        }
+        Err(e) => ErrorBody {
+            text: Some(format!("<error body broke off: {}>", crate::error::transport_reason(&e))),
+            ..ErrorBody::default()
+        },
     };
     Error::from_status(request, status, body, retry_after)
 }
 
 /// A full, bounded read of a success body, decoded as `T`.
-pub(crate) async fn decode_response<T: DeserializeOwned>(request: &RequestInfo, response: Response) -> Result<Reply<T>> {
+pub(crate) async fn decode_response<T: DeserializeOwned>(
+    request: &RequestInfo,
+    response: Response,
+) -> Result<Reply<T>> {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = match read_limited(response, MAX_BODY_BYTES).await {
@@ -104,7 +117,9 @@ pub(crate) async fn from_generated<T: DeserializeOwned>(
             let headers = value.headers().clone();
             Ok(Reply { value: value.into_inner(), headers })
         }
-        Err(G::UnexpectedResponse(response)) if response.status().is_success() => decode_response(&request, response).await,
+        Err(G::UnexpectedResponse(response)) if response.status().is_success() => {
+            decode_response(&request, response).await
+        }
         Err(G::InvalidResponsePayload(bytes, _)) => match decode::<T>(&request, None, &bytes) {
             // The generated decoder failed, ours names the place; both failing is the expected case.
             Err(e) => Err(e),

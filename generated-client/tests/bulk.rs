@@ -15,7 +15,8 @@ struct FakeBulk;
 impl Respond for FakeBulk {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = request.body_json().unwrap();
-        let emails: Vec<&str> = body["course_accounts"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect();
+        let emails: Vec<&str> =
+            body["course_accounts"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect();
         if let Some(i) = emails.iter().position(|e| e.starts_with("bad@")) {
             let mut errors = vec![serde_json::json!({}); emails.len()];
             errors[i] = serde_json::json!({"email": ["Enter a valid email address."]});
@@ -80,7 +81,10 @@ async fn a_failure_midway_says_exactly_which_emails_were_created_and_which_not()
     assert_eq!(statuses, ["created", "failed", "not attempted"]);
     let created: Vec<String> = outcome.created().map(|a| a.email.as_ref().unwrap().to_string()).collect();
     assert_eq!(created, input[..100]);
-    assert_eq!(outcome.failed_emails().collect::<Vec<_>>(), input[100..200].iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        outcome.failed_emails().collect::<Vec<_>>(),
+        input[100..200].iter().map(String::as_str).collect::<Vec<_>>()
+    );
     assert_eq!(outcome.not_attempted_emails().count(), 50);
     let err = outcome.errors().next().unwrap();
     assert_eq!(err.api().unwrap().body.field("course_accounts[30].email"), ["Enter a valid email address."]);
@@ -106,7 +110,8 @@ async fn continuing_past_a_failure_and_reporting_skipped_duplicates() {
 #[tokio::test]
 async fn no_emails_sends_nothing() {
     let server = server().await;
-    let outcome = client(&server).create_bulk(PROJECT.parse().unwrap(), Vec::<String>::new(), &BulkOptions::default()).await;
+    let outcome =
+        client(&server).create_bulk(PROJECT.parse().unwrap(), Vec::<String>::new(), &BulkOptions::default()).await;
     assert!(outcome.is_complete());
     assert!(server.received_requests().await.unwrap().is_empty());
 }

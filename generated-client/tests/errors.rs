@@ -10,8 +10,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn answering(status: u16, body: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(status).set_body_json(body.clone())).mount(&server).await;
-    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(status).set_body_json(body.clone())).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+        .mount(&server)
+        .await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(status).set_body_json(body)).mount(&server).await;
     server
 }
@@ -28,7 +34,11 @@ async fn validation_errors_in_every_drf_shape() {
         (json!({"non_field_errors": ["Project end date is required."]}), "", "Project end date is required."),
         (json!({"detail": "Course service is unavailable."}), "", "Course service is unavailable."),
         (json!(["Project has no end date."]), "", "Project has no end date."),
-        (json!({"course_accounts": [{}, {"email": ["Enter a valid email address."]}]}), "course_accounts[1].email", "Enter a valid email address."),
+        (
+            json!({"course_accounts": [{}, {"email": ["Enter a valid email address."]}]}),
+            "course_accounts[1].email",
+            "Enter a valid email address.",
+        ),
     ];
     for (body, field, message) in cases {
         let server = answering(400, body.clone()).await;
@@ -46,7 +56,8 @@ async fn validation_errors_in_every_drf_shape() {
 #[tokio::test]
 async fn statuses_map_to_variants_with_method_path_and_message() {
     let item = uuid(3);
-    let cases: [(u16, &str, fn(&Error) -> bool); 7] = [
+    type IsVariant = fn(&Error) -> bool;
+    let cases: [(u16, &str, IsVariant); 7] = [
         (401, "Invalid token.", |e| matches!(e, Error::Unauthorized(_))),
         (403, "You do not have permission to perform this action.", |e| matches!(e, Error::Forbidden(_))),
         (404, "No CourseAccount matches the given query.", |e| matches!(e, Error::NotFound(_))),
@@ -71,7 +82,12 @@ async fn statuses_map_to_variants_with_method_path_and_message() {
 async fn an_html_error_page_becomes_a_readable_message() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502).set_body_raw("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "text/html"))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_raw(
+                "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+                "text/html",
+            ),
+        )
         .mount(&server)
         .await;
     let client = waldur_course_accounts::Client::builder(&server.uri(), waldur_course_accounts::Token::new(TOKEN))
@@ -88,7 +104,10 @@ async fn a_body_that_does_not_decode_names_the_json_path_and_shows_an_excerpt() 
     let server = MockServer::start().await;
     let mut bad = account(1, "OK");
     bad["created"] = json!("yesterday");
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(vec![account(0, "OK"), bad])).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(0, "OK"), bad]))
+        .mount(&server)
+        .await;
     let err = client(&server).list_page(&Default::default(), 1, 10).await.unwrap_err();
     let Error::Decode(d) = &err else { panic!("{err:?}") };
     assert_eq!(d.json_path, "[1].created");
@@ -102,10 +121,11 @@ async fn a_refused_connection_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let client = waldur_course_accounts::Client::builder(&format!("http://{addr}"), waldur_course_accounts::Token::new(TOKEN))
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client =
+        waldur_course_accounts::Client::builder(&format!("http://{addr}"), waldur_course_accounts::Token::new(TOKEN))
+            .retry(fast_retries())
+            .build()
+            .unwrap();
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");

@@ -54,25 +54,41 @@ async fn create_bulk_answers_an_array_with_200_or_202() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path(format!("{LIST}create_bulk/")))
-            .respond_with(ResponseTemplate::new(status).set_body_json(vec![account_8x(1, "Pending"), account_8x(2, "Pending")]))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_json(vec![account_8x(1, "Pending"), account_8x(2, "Pending")]),
+            )
             .mount(&server)
             .await;
         let outcome = client(&server)
-            .create_bulk(PROJECT.parse().unwrap(), ["student1@example.edu", "student2@example.edu"], &BulkOptions::default())
+            .create_bulk(
+                PROJECT.parse().unwrap(),
+                ["student1@example.edu", "student2@example.edu"],
+                &BulkOptions::default(),
+            )
             .await;
         assert!(outcome.is_complete(), "{status}: {outcome:?}");
         assert_eq!(outcome.created().count(), 2);
         let sent: serde_json::Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
-        assert_eq!(sent, json!({"project": PROJECT, "course_accounts": [{"email": "student1@example.edu"}, {"email": "student2@example.edu"}]}));
+        assert_eq!(
+            sent,
+            json!({"project": PROJECT, "course_accounts": [{"email": "student1@example.edu"}, {"email": "student2@example.edu"}]})
+        );
     }
 }
 
 #[tokio::test]
 async fn create_answering_an_undocumented_success_status_still_decodes() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(202).set_body_json(account_8x(5, "Pending"))).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(account_8x(5, "Pending")))
+        .mount(&server)
+        .await;
     let created = client(&server)
-        .create(&waldur_course_accounts::NewCourseAccount { project: PROJECT.parse().unwrap(), email: Some("s@example.edu".into()), description: None })
+        .create(&waldur_course_accounts::NewCourseAccount {
+            project: PROJECT.parse().unwrap(),
+            email: Some("s@example.edu".into()),
+            description: None,
+        })
         .await
         .unwrap();
     assert_eq!(created.state, CourseAccountState::Pending);

@@ -41,7 +41,11 @@ async fn paged_server(total: u32, page_size: u32) -> MockServer {
             .insert_header("x-result-count", total.to_string().as_str())
             .insert_header("link", links(&server, page, last, page_size).as_str());
         let mock = Mock::given(method("GET")).and(path(LIST)).and(query_param("page_size", page_size.to_string()));
-        let mock = if page == 1 { mock.and(query_param_is_missing("page")) } else { mock.and(query_param("page", page.to_string())) };
+        let mock = if page == 1 {
+            mock.and(query_param_is_missing("page"))
+        } else {
+            mock.and(query_param("page", page.to_string()))
+        };
         mock.respond_with(response).expect(1).mount(&server).await;
     }
     server
@@ -147,7 +151,9 @@ async fn a_short_walk_is_an_error_not_a_silently_incomplete_list() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(LIST))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(0, "OK")]).insert_header("x-result-count", "3"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![account(0, "OK")]).insert_header("x-result-count", "3"),
+        )
         .mount(&server)
         .await;
     let message = pagination_error(&server).await;

@@ -12,7 +12,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn flaky(method_name: &str, failures: u64, failure: ResponseTemplate, success: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method(method_name)).respond_with(failure).up_to_n_times(failures).with_priority(1).mount(&server).await;
+    Mock::given(method(method_name))
+        .respond_with(failure)
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(&server)
+        .await;
     Mock::given(method(method_name)).respond_with(success).with_priority(2).mount(&server).await;
     server
 }
@@ -20,12 +25,16 @@ async fn flaky(method_name: &str, failures: u64, failure: ResponseTemplate, succ
 #[tokio::test]
 async fn get_head_and_delete_retry_on_gateway_errors_then_succeed() {
     for status in [502, 503, 504] {
-        let server = flaky("GET", 2, ResponseTemplate::new(status), ResponseTemplate::new(200).set_body_json(account(1, "OK"))).await;
+        let server =
+            flaky("GET", 2, ResponseTemplate::new(status), ResponseTemplate::new(200).set_body_json(account(1, "OK")))
+                .await;
         let got = client(&server).get(uuid(1).parse().unwrap()).await.unwrap();
         assert_eq!(got.uuid.to_string(), uuid(1));
         assert_eq!(server.received_requests().await.unwrap().len(), 3, "{status}");
     }
-    let server = flaky("HEAD", 1, ResponseTemplate::new(503), ResponseTemplate::new(200).insert_header("x-result-count", "4")).await;
+    let server =
+        flaky("HEAD", 1, ResponseTemplate::new(503), ResponseTemplate::new(200).insert_header("x-result-count", "4"))
+            .await;
     assert_eq!(client(&server).count(&Default::default()).await.unwrap(), 4);
     let server = flaky("DELETE", 1, ResponseTemplate::new(503), ResponseTemplate::new(204)).await;
     assert!(client(&server).delete(uuid(1).parse().unwrap()).await.is_ok());
@@ -42,7 +51,8 @@ async fn retries_are_capped_and_the_last_error_is_returned() {
 
 #[tokio::test]
 async fn posts_are_never_retried() {
-    let server = flaky("POST", 1, ResponseTemplate::new(503), ResponseTemplate::new(201).set_body_json(account(1, "OK"))).await;
+    let server =
+        flaky("POST", 1, ResponseTemplate::new(503), ResponseTemplate::new(201).set_body_json(account(1, "OK"))).await;
     let err = client(&server)
         .create(&NewCourseAccount { project: PROJECT.parse().unwrap(), email: None, description: None })
         .await
@@ -53,13 +63,17 @@ async fn posts_are_never_retried() {
 
 #[tokio::test]
 async fn retry_after_is_honoured_and_a_long_one_is_returned_to_the_caller() {
-    let limited = ResponseTemplate::new(429).insert_header("retry-after", "1").set_body_json(json!({"detail": "Request was throttled."}));
+    let limited = ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
+        .set_body_json(json!({"detail": "Request was throttled."}));
     let server = flaky("GET", 1, limited, ResponseTemplate::new(200).set_body_json(account(1, "OK"))).await;
     let started = Instant::now();
     client(&server).get(uuid(1).parse().unwrap()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}", started.elapsed());
 
-    let long = ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_json(json!({"detail": "Request was throttled. Expected available in 120 seconds."}));
+    let long = ResponseTemplate::new(429)
+        .insert_header("retry-after", "120")
+        .set_body_json(json!({"detail": "Request was throttled. Expected available in 120 seconds."}));
     let server = flaky("GET", 5, long, ResponseTemplate::new(200)).await;
     let err = client(&server).get(uuid(1).parse().unwrap()).await.unwrap_err();
     let Error::RateLimited(api) = &err else { panic!("{err:?}") };
@@ -70,7 +84,8 @@ async fn retry_after_is_honoured_and_a_long_one_is_returned_to_the_caller() {
 
 #[tokio::test]
 async fn retries_can_be_switched_off() {
-    let server = flaky("GET", 1, ResponseTemplate::new(503), ResponseTemplate::new(200).set_body_json(account(1, "OK"))).await;
+    let server =
+        flaky("GET", 1, ResponseTemplate::new(503), ResponseTemplate::new(200).set_body_json(account(1, "OK"))).await;
     let client = Client::builder(&server.uri(), Token::new(TOKEN)).retry(RetryPolicy::none()).build().unwrap();
     assert!(client.get(uuid(1).parse().unwrap()).await.is_err());
     assert_eq!(server.received_requests().await.unwrap().len(), 1);

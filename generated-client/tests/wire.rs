@@ -13,7 +13,9 @@ async fn list_server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(LIST))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("x-result-count", "1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("x-result-count", "1"),
+        )
         .mount(&server)
         .await;
     server
@@ -121,7 +123,12 @@ async fn the_token_never_shows_in_debug_or_errors() {
         .await;
     let client = client(&server);
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
-    for text in [format!("{client:?}"), format!("{err:?}"), err.to_string(), format!("{:?}", Credentials::Token(Token::new(TOKEN)))] {
+    for text in [
+        format!("{client:?}"),
+        format!("{err:?}"),
+        err.to_string(),
+        format!("{:?}", Credentials::Token(Token::new(TOKEN))),
+    ] {
         assert!(!text.contains(TOKEN), "token leaked: {text}");
         assert!(!text.contains("SECRET"), "token leaked: {text}");
     }

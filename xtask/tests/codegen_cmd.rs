@@ -32,7 +32,10 @@ fn generate_then_check_round_trips_and_check_reports_drift_with_the_fix() {
 
     let gen_out = xtask(&["codegen", "--spec", spec_arg, "--out", out_arg]);
     assert!(gen_out.status.success(), "{}", text(&gen_out.stderr));
-    assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(root().join("generated-client/src/generated.rs")).unwrap());
+    assert_eq!(
+        std::fs::read(&out_file).unwrap(),
+        std::fs::read(root().join("generated-client/src/generated.rs")).unwrap()
+    );
     assert!(xtask(&["codegen", "--check", "--spec", spec_arg, "--out", out_arg]).status.success());
 
     // A hand edit of the generated file is drift.
@@ -59,7 +62,11 @@ fn a_broken_spec_fails_cleanly_and_leaves_the_output_untouched() {
     let out_file = dir.path().join("generated.rs");
     std::fs::write(&out_file, "// the previous client\n").unwrap();
     let good = std::fs::read_to_string(root().join("openapi/course-accounts.yaml")).unwrap();
-    std::fs::write(&spec, good.replace("$ref: '#/components/schemas/CourseAccountRequest'", "$ref: '#/components/schemas/Missing'")).unwrap();
+    std::fs::write(
+        &spec,
+        good.replace("$ref: '#/components/schemas/CourseAccountRequest'", "$ref: '#/components/schemas/Missing'"),
+    )
+    .unwrap();
     let out = xtask(&["codegen", "--spec", spec.to_str().unwrap(), "--out", out_file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
