@@ -31,3 +31,8 @@ pub use ordering::{Direction, Ordering};
 pub use pagination::{AccountStream, Page};
 pub use retry::RetryPolicy;
 pub use state::CourseAccountState;
+
+/// The README's code blocks, compiled as doctests so the usage example cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
