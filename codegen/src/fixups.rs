@@ -303,7 +303,7 @@ fn destroy_may_answer_202_with_body(doc: &mut Value, _: &mut Applied) -> std::re
         "2XX".into(),
         json!({
             "description": "204 without a body, or (newer servers) 202 with the closed CourseAccount.",
-            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+            "content": {"*/*": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}
         }),
     );
     Ok(())

@@ -47,8 +47,9 @@ pub struct Rendered {
     pub operations: usize,
 }
 
-/// Loads nothing and writes nothing: document in, file contents out.
-pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
+/// The document the client is generated from: validated, with the fixups applied. The contract tests
+/// validate recordings against it (it describes the real server better than the raw schema).
+pub fn prepare(spec: &Spec, options: &Options) -> Result<(serde_json::Value, fixups::Applied)> {
     let file = spec.path.as_path();
     validate::structure(file, &spec.value)?;
     let mut doc = spec.value.clone();
@@ -57,6 +58,14 @@ pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
         if options.fixups { fixups::apply_all(file, &mut doc, &version)? } else { fixups::Applied::default() };
     let replaced = applied.replacements.iter().map(|(name, _)| name.clone()).collect();
     validate::supported(file, &doc, &replaced)?;
+    Ok((doc, applied))
+}
+
+/// Loads nothing and writes nothing: document in, file contents out.
+pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
+    let file = spec.path.as_path();
+    let version = spec.version().unwrap_or_default().to_string();
+    let (doc, applied) = prepare(spec, options)?;
     let tokens = generate::tokens(file, &doc, &applied)?;
     let body = generate::format(file, tokens)?;
     let operations = validate::operations(&doc).len();

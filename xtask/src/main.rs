@@ -17,6 +17,39 @@ struct Cli {
 enum Command {
     /// Regenerate the client from the OpenAPI fragment, or with --check refuse a stale one.
     Codegen(CodegenArgs),
+    /// Run the contract scenarios through a recording proxy and write the recordings (never in CI).
+    Record(RecordArgs),
+    /// Serve the recordings on loopback, to try the client and the examples without a Waldur server.
+    Mock(MockArgs),
+}
+
+#[derive(clap::Args)]
+struct RecordArgs {
+    /// A live Waldur (token from WALDUR_TOKEN). Its data must fit --context.
+    #[arg(long, conflicts_with = "standin", required_unless_present = "standin")]
+    base_url: Option<String>,
+    /// Record against the built-in stand-in Waldur instead: `7.8.7` or `8.1`.
+    #[arg(long, value_parser = ["7.8.7", "8.1"])]
+    standin: Option<String>,
+    /// JSON file naming the projects and emails the scenarios use (see tests/recordings/context.json).
+    #[arg(long)]
+    context: Option<PathBuf>,
+    /// Scenarios to record [default: all but newer_server; only newer_server with --standin 8.1]
+    #[arg(long)]
+    scenario: Vec<String>,
+    /// Where scenario folders are written [default: tests/recordings]
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct MockArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// The recordings folder [default: tests/recordings]
+    #[arg(long)]
+    recordings: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -52,6 +85,120 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Codegen(args) => codegen_cmd(args),
+        Command::Record(args) => runtime().block_on(record_cmd(args)),
+        Command::Mock(args) => runtime().block_on(mock_cmd(args)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts")
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+async fn record_cmd(args: RecordArgs) -> ExitCode {
+    use contract::scenarios::{self, Context};
+    use contract::standin::{self, Flavour, Waldur};
+    let out = args.out.unwrap_or_else(|| workspace_root().join("tests/recordings"));
+    let context = match &args.context {
+        Some(path) => {
+            match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| serde_json_context(&t)) {
+                Ok(c) => c,
+                Err(e) => return fail(format!("{}: {e}", path.display())),
+            }
+        }
+        None if args.standin.is_some() => Context::standin(),
+        None => {
+            return fail("--context FILE is required with --base-url: the scenarios need that server's project uuids");
+        }
+    };
+    let newer = args.standin.as_deref() == Some("8.1");
+    let chosen: Vec<&'static scenarios::Scenario> = if args.scenario.is_empty() {
+        scenarios::ALL.iter().filter(|s| s.newer_server == newer).collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.scenario {
+            match scenarios::find(name) {
+                Some(s) => chosen.push(s),
+                None => {
+                    let known: Vec<&str> = scenarios::ALL.iter().map(|s| s.name).collect();
+                    return fail(format!("unknown scenario `{name}`; known: {}", known.join(", ")));
+                }
+            }
+        }
+        chosen
+    };
+    // The stand-in lives as long as this function; a live server is given by URL.
+    let mut _standin = None;
+    let (upstream, token, source) = match (&args.base_url, &args.standin) {
+        (Some(url), _) => match waldur_course_accounts::Token::from_env("WALDUR_TOKEN") {
+            Some(token) => (url.clone(), token, "live server".to_string()),
+            None => return fail("set WALDUR_TOKEN to the API token for --base-url"),
+        },
+        (None, Some(_)) => {
+            let flavour = if newer { Flavour::V8_1 } else { Flavour::V7_8_7 };
+            let server = match standin::serve(([127, 0, 0, 1], 0).into(), Waldur::seeded(flavour, 23)).await {
+                Ok(s) => s,
+                Err(e) => return fail(format!("cannot start the stand-in: {e}")),
+            };
+            let uri = server.uri();
+            _standin = Some(server);
+            let release = args.standin.clone().unwrap_or_default();
+            (
+                uri,
+                waldur_course_accounts::Token::new(standin::seed::TOKEN),
+                format!("stand-in Waldur {release} (tests/src/standin.rs)"),
+            )
+        }
+        (None, None) => return fail("give --base-url URL or --standin VERSION"),
+    };
+    let reports = match contract::record::record(&upstream, &source, &token, &context, &chosen, &out).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let mut unexpected = 0;
+    for report in &reports {
+        match &report.outcome {
+            Ok(()) => println!("{:<24} {:>3} recordings  as expected", report.name, report.recordings),
+            Err(why) => {
+                unexpected += 1;
+                println!("{:<24} {:>3} recordings  NOT as expected: {why}", report.name, report.recordings);
+            }
+        }
+    }
+    println!("wrote {}", label(&out));
+    if unexpected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn serde_json_context(text: &str) -> Result<contract::scenarios::Context, String> {
+    contract::recording::parse_context(text)
+}
+
+async fn mock_cmd(args: MockArgs) -> ExitCode {
+    let dir = args.recordings.unwrap_or_else(|| workspace_root().join("tests/recordings"));
+    let scenarios = match contract::recording::load_all(&dir) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let recordings: Vec<_> =
+        scenarios.into_iter().flat_map(|s| s.recordings.into_iter().map(|(path, r)| (label(&path), r))).collect();
+    let count = recordings.len();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let replay = match contract::replay::Replay::start(addr, recordings, contract::replay::Mode::Reuse).await {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
+    };
+    println!("serving {count} recordings from {} at {} (Ctrl-C to stop)", label(&dir), replay.uri());
+    let _ = tokio::signal::ctrl_c().await;
+    match replay.verify() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(unmatched) => {
+            eprintln!("requests no recording matched:\n{unmatched}");
+            ExitCode::SUCCESS
+        }
     }
 }
 
