@@ -94,11 +94,15 @@ pub const ALL: &[Fixup] = &[
     },
 ];
 
-/// Runs every fixup that concerns the document's release. `version` is `info.version`.
-pub fn apply_all(file: &Path, doc: &mut Value, version: &str) -> Result<Applied> {
+/// Runs every fixup that concerns the document's release (or only those named in `only`).
+/// `version` is `info.version`.
+pub fn apply_all(file: &Path, doc: &mut Value, version: &str, only: Option<&[String]>) -> Result<Applied> {
     let release = parse_release(version);
     let mut applied = Applied::default();
-    for fixup in ALL {
+    if let Some(unknown) = only.into_iter().flatten().find(|n| !ALL.iter().any(|f| f.name == n.as_str())) {
+        return Err(Error::new(file, crate::error::Place::File, format!("there is no fixup named `{unknown}`")));
+    }
+    for fixup in ALL.iter().filter(|f| only.is_none_or(|names| names.iter().any(|n| n == f.name))) {
         let obsolete = matches!((release, fixup.fixed_in), (Some(r), Some(fixed)) if r >= fixed);
         if obsolete {
             applied.skipped.push(fixup.name);

@@ -15,16 +15,17 @@ use crate::validate::operations;
 /// The progenitor release the workspace pins (`=0.15.1` in Cargo.toml; a test keeps them equal).
 pub const PROGENITOR_VERSION: &str = "0.15.1";
 
-fn settings(applied: &Applied) -> progenitor::GenerationSettings {
+fn settings(applied: &Applied, standalone: bool) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
+        .with_derive("PartialEq");
+    if !standalone {
         // The hand-written `hooks` module implements ClientHooks (retries, header hygiene); Expected
         // makes a missing implementation a compile error instead of silently falling back.
-        .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote!(crate::hooks::Inner))
-        .with_derive("PartialEq");
+        settings.with_hooks(progenitor::HooksMode::Expected).with_inner_type(quote!(crate::hooks::Inner));
+    }
     for (schema, rust_type) in &applied.replacements {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
@@ -32,18 +33,23 @@ fn settings(applied: &Applied) -> progenitor::GenerationSettings {
 }
 
 /// Runs progenitor on `doc`; a panic is caught and, when possible, pinned to the operation causing it.
-pub fn tokens(file: &Path, doc: &Value, applied: &Applied) -> Result<TokenStream> {
-    match generate_once(file, doc, applied) {
+pub fn tokens(file: &Path, doc: &Value, applied: &Applied, standalone: bool) -> Result<TokenStream> {
+    match generate_once(file, doc, applied, standalone) {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(e),
-        Err(panic) => Err(locate_panic(file, doc, applied).unwrap_or_else(|| {
+        Err(panic) => Err(locate_panic(file, doc, applied, standalone).unwrap_or_else(|| {
             Error::new(file, Place::Pointer(String::new()), format!("the generator panicked: {panic}"))
         })),
     }
 }
 
 /// `Err(panic message)` on a panic; `Ok(Err)` on an ordinary generator error.
-fn generate_once(file: &Path, doc: &Value, applied: &Applied) -> std::result::Result<Result<TokenStream>, String> {
+fn generate_once(
+    file: &Path,
+    doc: &Value,
+    applied: &Applied,
+    standalone: bool,
+) -> std::result::Result<Result<TokenStream>, String> {
     let api: openapiv3::OpenAPI = match serde_path_to_error::deserialize(doc) {
         Ok(api) => api,
         Err(e) => {
@@ -51,7 +57,7 @@ fn generate_once(file: &Path, doc: &Value, applied: &Applied) -> std::result::Re
             return Ok(Err(Error::at(file, pointer, format!("not a valid OpenAPI 3.0 document here: {}", e.inner()))));
         }
     };
-    let settings = settings(applied);
+    let settings = settings(applied, standalone);
     panics::catch(move || {
         let mut generator = progenitor::Generator::new(&settings);
         generator
@@ -74,10 +80,10 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Re-runs generation with one operation at a time to find which one panics.
-fn locate_panic(file: &Path, doc: &Value, applied: &Applied) -> Option<Error> {
+fn locate_panic(file: &Path, doc: &Value, applied: &Applied, standalone: bool) -> Option<Error> {
     let mut types_only = doc.clone();
     types_only["paths"] = Value::Object(Default::default());
-    if let Err(panic) = generate_once(file, &types_only, applied) {
+    if let Err(panic) = generate_once(file, &types_only, applied, standalone) {
         return Some(Error::at(
             file,
             "/components/schemas",
@@ -91,7 +97,7 @@ fn locate_panic(file: &Path, doc: &Value, applied: &Applied) -> Option<Error> {
             map.retain(|k, _| !crate::validate::METHODS.contains(&k.as_str()) || k == op.method);
         }
         single["paths"][op.path] = item;
-        if let Err(panic) = generate_once(file, &single, applied) {
+        if let Err(panic) = generate_once(file, &single, applied, standalone) {
             return Some(Error::new(
                 file,
                 Place::Operation { id: op.id().to_string(), pointer: op.pointer.clone() },
@@ -100,6 +106,78 @@ fn locate_panic(file: &Path, doc: &Value, applied: &Applied) -> Option<Error> {
         }
     }
     None
+}
+
+/// The operations of `doc` as `(path, method, id, pointer)`.
+fn op_keys(doc: &Value) -> Vec<(String, String, String, String)> {
+    operations(doc)
+        .iter()
+        .map(|o| (o.path.to_string(), o.method.to_string(), o.id().to_string(), o.pointer.clone()))
+        .collect()
+}
+
+/// `doc` with only the operations `keep`.
+fn subset(doc: &Value, keep: &[(String, String, String, String)]) -> Value {
+    let mut out = doc.clone();
+    for (path, method, _, _) in op_keys(doc) {
+        if !keep.iter().any(|(p, m, _, _)| *p == path && *m == method) {
+            crate::remove_operation(&mut out, &path, &method);
+        }
+    }
+    out
+}
+
+/// Generates, leaving out (and reporting) each operation on which progenitor panics or errs.
+/// Failures in the component schemas themselves cannot be skipped and are returned.
+pub fn tokens_skipping(
+    file: &Path,
+    doc: &mut Value,
+    applied: &Applied,
+    standalone: bool,
+) -> Result<(TokenStream, Vec<crate::Skipped>)> {
+    let mut skipped = Vec::new();
+    loop {
+        let failure = match generate_once(file, doc, applied, standalone) {
+            Ok(Ok(tokens)) => return Ok((tokens, skipped)),
+            Ok(Err(e)) => e.message,
+            Err(panic) => format!("the generator panicked: {panic}"),
+        };
+        let fails = |keep: &[(String, String, String, String)]| {
+            !matches!(generate_once(file, &subset(doc, keep), applied, standalone), Ok(Ok(_)))
+        };
+        if fails(&[]) {
+            return Err(Error::at(
+                file,
+                "/components/schemas",
+                format!("the component schemas cannot be generated: {failure}"),
+            ));
+        }
+        // Halve the operations until one fails alone.
+        let mut candidates = op_keys(doc);
+        while candidates.len() > 1 {
+            let (left, right) = candidates.split_at(candidates.len() / 2);
+            candidates = if fails(left) { left.to_vec() } else { right.to_vec() };
+        }
+        let Some((path, method, id, pointer)) = candidates.pop().filter(|c| fails(std::slice::from_ref(c))) else {
+            return Err(Error::at(
+                file,
+                "/paths",
+                format!("generation fails only for a combination of operations: {failure}"),
+            ));
+        };
+        let reason = match generate_once(
+            file,
+            &subset(doc, &[(path.clone(), method.clone(), id.clone(), pointer.clone())]),
+            applied,
+            standalone,
+        ) {
+            Ok(Err(e)) => e.message,
+            Err(panic) => format!("the generator panicked: {panic}"),
+            Ok(Ok(_)) => failure,
+        };
+        crate::remove_operation(doc, &path, &method);
+        skipped.push(crate::Skipped { operation: id, pointer, reason });
+    }
 }
 
 /// Formats tokens with prettyplease; a parse failure is a generator bug and says so.

@@ -245,9 +245,17 @@ pub fn template_params(path: &str) -> BTreeSet<String> {
 /// Refuses constructs progenitor 0.15.1 panics on or would get wrong on the wire. Runs after fixups.
 pub fn supported(file: &Path, doc: &Value, replaced: &BTreeSet<String>) -> Result<()> {
     for op in operations(doc) {
+        supported_operation(file, doc, &op, replaced)?;
+    }
+    Ok(())
+}
+
+/// [`supported`] for one operation.
+pub fn supported_operation(file: &Path, doc: &Value, op: &OperationRef<'_>, replaced: &BTreeSet<String>) -> Result<()> {
+    {
         let id = op.id().to_string();
         let at = |pointer: String| Place::Operation { id: id.clone(), pointer };
-        let params = parameters(doc, &op);
+        let params = parameters(doc, op);
         let path_names: BTreeSet<&str> =
             params.iter().filter(|(_, p)| p["in"] == "path").filter_map(|(_, p)| p["name"].as_str()).collect();
         for (pointer, p) in &params {

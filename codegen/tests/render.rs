@@ -6,8 +6,7 @@ mod common;
 use codegen::{Options, check};
 use serde_json::{Value, json};
 
-/// An edit of the parsed spec, for table-driven cases.
-type Edit = Box<dyn FnOnce(&mut Value)>;
+use common::Edit;
 
 const LIST: &str = "/paths/~1api~1marketplace-course-accounts~1/get";
 const BULK: &str = "/paths/~1api~1marketplace-course-accounts~1create_bulk~1/post";

@@ -23,8 +23,9 @@ impl Contract {
     /// Loads and prepares the spec as `cargo xtask codegen` does.
     pub fn load(spec: &Path) -> Result<Contract, String> {
         let spec = codegen::Spec::load(spec).map_err(|e| e.to_string())?;
-        let (doc, applied) = codegen::prepare(&spec, &codegen::Options::default()).map_err(|e| e.to_string())?;
-        let replaced: BTreeSet<String> = applied.replacements.into_iter().map(|(name, _)| name).collect();
+        let prepared = codegen::prepare(&spec, &codegen::Options::default()).map_err(|e| e.to_string())?;
+        let doc = prepared.doc;
+        let replaced: BTreeSet<String> = prepared.fixups.replacements.into_iter().map(|(name, _)| name).collect();
         let mut schemas = Map::new();
         for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
             // Schemas the client replaced by open hand-written types (the state enum) accept any string.

@@ -213,6 +213,7 @@ fn files(dir: &std::path::Path) -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() { std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] }
         })
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     out.sort();
     out

@@ -17,10 +17,47 @@ struct Cli {
 enum Command {
     /// Regenerate the client from the OpenAPI fragment, or with --check refuse a stale one.
     Codegen(CodegenArgs),
+    /// Cut the course-accounts slice (with every component it references) out of a whole Waldur schema.
+    Extract(ExtractArgs),
+    /// Report the API changes between two schemas, classed breaking or compatible for Rust callers.
+    Diff(DiffArgs),
     /// Run the contract scenarios through a recording proxy and write the recordings (never in CI).
     Record(RecordArgs),
     /// Serve the recordings on loopback, to try the client and the examples without a Waldur server.
     Mock(MockArgs),
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// The whole Waldur schema (YAML or JSON).
+    #[arg(long)]
+    from: PathBuf,
+    /// Where to write the slice [default: openapi/course-accounts.yaml]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Keep the paths starting with this prefix [default: /api/marketplace-course-accounts/]
+    #[arg(long, conflicts_with = "tag")]
+    prefix: Option<String>,
+    /// Keep the operations with this tag instead of selecting by path.
+    #[arg(long)]
+    tag: Option<String>,
+    /// Print the slice instead of writing it.
+    #[arg(long)]
+    stdout: bool,
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The schema (slice or whole) the current client was generated from.
+    old: PathBuf,
+    /// The new schema.
+    new: PathBuf,
+    /// `human` or `json`.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// Exit 1 when any change is breaking.
+    #[arg(long)]
+    fail_on_breaking: bool,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +103,12 @@ struct CodegenArgs {
     /// Skip the course-accounts fixups (for documents that are not the course-accounts fragment).
     #[arg(long)]
     no_fixups: bool,
+    /// Leave out (and report) operations the generator cannot handle instead of failing.
+    #[arg(long)]
+    skip_unsupported: bool,
+    /// Generate a client that does not plug into the hand-written crate (e.g. the whole Waldur API).
+    #[arg(long)]
+    standalone: bool,
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -77,17 +120,84 @@ fn workspace_root() -> PathBuf {
 fn label(path: &Path) -> String {
     let root = workspace_root();
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let shown = absolute.strip_prefix(&root).unwrap_or(&absolute);
-    shown.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    match absolute.strip_prefix(&root) {
+        Ok(inside) => inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        Err(_) => absolute.display().to_string(),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Codegen(args) => codegen_cmd(args),
+        Command::Extract(args) => extract_cmd(args),
+        Command::Diff(args) => diff_cmd(args),
         Command::Record(args) => runtime().block_on(record_cmd(args)),
         Command::Mock(args) => runtime().block_on(mock_cmd(args)),
     }
+}
+
+fn extract_cmd(args: ExtractArgs) -> ExitCode {
+    use codegen::extract::{DEFAULT_PREFIX, Selection};
+    let selection = match (args.prefix, args.tag) {
+        (_, Some(tag)) => Selection::Tag(tag),
+        (prefix, None) => Selection::PathPrefix(prefix.unwrap_or_else(|| DEFAULT_PREFIX.to_string())),
+    };
+    let source = args.from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let yaml = match codegen::extract::extract_file(&args.from, &selection, &source) {
+        Ok(y) => y,
+        Err(mut e) => {
+            e.file = label(&e.file).into();
+            return fail(e);
+        }
+    };
+    if args.stdout {
+        print!("{yaml}");
+        return ExitCode::SUCCESS;
+    }
+    let out = args.out.unwrap_or_else(|| workspace_root().join(codegen::DEFAULT_SPEC));
+    match codegen::write::atomic(&out, &yaml) {
+        Ok(_) => {
+            println!(
+                "wrote {}; next: `cargo xtask diff` against the previous slice, then `cargo xtask codegen`",
+                label(&out)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn diff_cmd(args: DiffArgs) -> ExitCode {
+    let load = |path: &Path| {
+        codegen::Spec::load(path).map_err(|mut e| {
+            e.file = label(&e.file).into();
+            e
+        })
+    };
+    let (old, new) = match (load(&args.old), load(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let report = codegen::compare::compare(&old, &new);
+    let version = client_version();
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&report.json(&version)).expect("a JSON value serializes"));
+    } else {
+        print!("{}", report.human(&version));
+    }
+    if args.fail_on_breaking && report.has_breaking() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The client crate's version, from its manifest.
+fn client_version() -> String {
+    let manifest = std::fs::read_to_string(workspace_root().join("generated-client/Cargo.toml")).unwrap_or_default();
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("0.0.0")
+        .to_string()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -206,7 +316,12 @@ fn codegen_cmd(args: CodegenArgs) -> ExitCode {
     let root = workspace_root();
     let spec = args.spec.unwrap_or_else(|| root.join(codegen::DEFAULT_SPEC));
     let out = args.out.unwrap_or_else(|| root.join(codegen::DEFAULT_OUT));
-    let options = codegen::Options { fixups: !args.no_fixups, spec_label: label(&spec) };
+    let options = codegen::Options {
+        fixups: if args.no_fixups { codegen::Fixups::None } else { codegen::Fixups::All },
+        spec_label: label(&spec),
+        skip_unsupported: args.skip_unsupported,
+        standalone: args.standalone,
+    };
     let rendered = match codegen::render_file(&spec, &options) {
         Ok(r) => r,
         Err(mut e) => {
@@ -234,6 +349,9 @@ fn codegen_cmd(args: CodegenArgs) -> ExitCode {
             }
         }
     } else {
+        for skip in &rendered.skipped {
+            eprintln!("skipped {} ({}): {}", skip.operation, skip.pointer, skip.reason);
+        }
         match codegen::write::atomic(&out, &rendered.code) {
             Ok(changed) => {
                 let what = if changed { "wrote" } else { "unchanged:" };

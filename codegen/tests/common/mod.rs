@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use codegen::{Options, Rendered, Spec};
 use serde_json::Value;
 
+/// An edit of the parsed spec, for table-driven cases.
+pub type Edit = Box<dyn FnOnce(&mut Value)>;
+
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -19,8 +22,10 @@ pub fn out_path() -> PathBuf {
     root().join(codegen::DEFAULT_OUT)
 }
 
+/// The checked-in spec, named by its workspace-relative path (so messages do not depend on the checkout's location).
 pub fn spec() -> Spec {
-    Spec::load(&spec_path()).expect("the checked-in spec loads")
+    let bytes = std::fs::read(spec_path()).expect("the checked-in spec reads");
+    Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), &bytes).expect("the checked-in spec loads")
 }
 
 /// Renders the fragment after `edit` changed it, as if the edited document had been saved as YAML.
@@ -28,7 +33,7 @@ pub fn render_edited(edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered>
     let mut value = spec().value;
     edit(&mut value);
     let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
-    let spec = Spec::from_bytes(&spec_path(), text.as_bytes())?;
+    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), text.as_bytes())?;
     codegen::render(&spec, &Options::default())
 }
 

@@ -1,0 +1,463 @@
+//! The API change report between two schema versions, for consumers of the generated crate: every
+//! added, removed or changed operation, parameter, field, enum value, nullability and status, classed
+//! breaking or compatible *for a Rust caller*, and the semver bump that follows.
+//!
+//! The classes follow Rust's semver rules for the generated code: its structs have public fields and
+//! its enums are exhaustive, so a new field or a new enum value breaks code that builds the struct with
+//! a literal or matches the enum exhaustively, even though it is harmless on the wire. Enums a fixup
+//! replaces with an open hand-written type (the course-account state) are the exception.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::load::Spec;
+use crate::validate::{self, deref};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Breaking,
+    Compatible,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Breaking => "breaking",
+            Class::Compatible => "compatible",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub class: Class,
+    /// A stable identifier of the kind of change (`field_added`, `enum_value_removed`, ...).
+    pub kind: &'static str,
+    /// What changed: `operation x`, `parameter x of y`, `CourseAccount.field`, ...
+    pub location: String,
+    pub detail: String,
+}
+
+/// The semver consequence of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bump {
+    Major,
+    Minor,
+    Patch,
+}
+
+impl Bump {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::Major => "major",
+            Bump::Minor => "minor",
+            Bump::Patch => "patch",
+        }
+    }
+
+    /// The next version after `current` (`major.minor.patch`, build metadata dropped). Below 1.0,
+    /// Cargo treats the minor version as the breaking one.
+    pub fn next(self, current: &str) -> String {
+        let core = current.split(['+', '-']).next().unwrap_or(current);
+        let mut parts = core.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let (major, minor, patch) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        match (self, major) {
+            (Bump::Major, 0) => format!("0.{}.0", minor + 1),
+            (Bump::Major, m) => format!("{}.0.0", m + 1),
+            (Bump::Minor, 0) => format!("0.{minor}.{}", patch + 1),
+            (Bump::Minor, m) => format!("{m}.{}.0", minor + 1),
+            (Bump::Patch, m) => format!("{m}.{minor}.{}", patch + 1),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub changes: Vec<Change>,
+}
+
+impl Report {
+    pub fn bump(&self) -> Bump {
+        if self.changes.iter().any(|c| c.class == Class::Breaking) {
+            Bump::Major
+        } else if self.changes.is_empty() {
+            Bump::Patch
+        } else {
+            Bump::Minor
+        }
+    }
+
+    pub fn has_breaking(&self) -> bool {
+        self.bump() == Bump::Major
+    }
+
+    /// The report for humans; `crate_version` is the client crate's current version.
+    pub fn human(&self, crate_version: &str) -> String {
+        let mut out = format!("API changes from Waldur {} to {}\n", self.from, self.to);
+        for class in [Class::Breaking, Class::Compatible] {
+            let changes: Vec<&Change> = self.changes.iter().filter(|c| c.class == class).collect();
+            out.push_str(&format!("\n{} ({}):\n", class.as_str(), changes.len()));
+            if changes.is_empty() {
+                out.push_str("  none\n");
+            }
+            for c in changes {
+                out.push_str(&format!("  - {}: {}\n", c.location, c.detail));
+            }
+        }
+        let bump = self.bump();
+        out.push_str(&format!(
+            "\nsemver: {} change; next crate version {} (from {crate_version}, with +waldur.{} build metadata)\n",
+            bump.as_str(),
+            bump.next(crate_version),
+            self.to
+        ));
+        out
+    }
+
+    pub fn json(&self, crate_version: &str) -> Value {
+        let bump = self.bump();
+        json!({
+            "from": self.from,
+            "to": self.to,
+            "semver": bump.as_str(),
+            "next_version": format!("{}+waldur.{}", bump.next(crate_version), self.to),
+            "changes": self.changes.iter().map(|c| json!({
+                "class": c.class.as_str(),
+                "kind": c.kind,
+                "location": c.location,
+                "detail": c.detail,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+struct Side<'a> {
+    doc: &'a Value,
+    /// Schemas replaced by open hand-written types in this document (new enum values are harmless).
+    open: BTreeSet<String>,
+}
+
+/// Compares two documents (slices or whole schemas; operations matched by operationId).
+pub fn compare(old: &Spec, new: &Spec) -> Report {
+    let open = |spec: &Spec| -> BTreeSet<String> {
+        crate::prepare(spec, &crate::Options::default())
+            .map(|prepared| prepared.fixups.replacements.into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default()
+    };
+    let (a, b) = (Side { doc: &old.value, open: open(old) }, Side { doc: &new.value, open: open(new) });
+    let mut changes = Vec::new();
+    compare_schemas(&a, &b, &mut changes);
+    compare_operations(&a, &b, &mut changes);
+    changes.sort_by(|x, y| (x.class, &x.location, x.kind).cmp(&(y.class, &y.location, y.kind)));
+    Report { from: old.version().unwrap_or("?").to_string(), to: new.version().unwrap_or("?").to_string(), changes }
+}
+
+fn push(changes: &mut Vec<Change>, class: Class, kind: &'static str, location: String, detail: String) {
+    changes.push(Change { class, kind, location, detail });
+}
+
+/// A short description of a schema's Rust shape, for "type changed" messages.
+fn describe(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_string();
+    }
+    if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        return describe(only);
+    }
+    let base = match schema.get("type").and_then(Value::as_str) {
+        Some("array") => format!("[{}]", schema.get("items").map(describe).unwrap_or_else(|| "any".into())),
+        Some("object") => "object".to_string(),
+        Some(t) => match schema.get("format").and_then(Value::as_str) {
+            Some(f) if t == "string" && matches!(f, "uuid" | "date" | "date-time" | "binary") => format!("string({f})"),
+            _ => t.to_string(),
+        },
+        None if schema.get("enum").is_some() => "enum".to_string(),
+        None => "any".to_string(),
+    };
+    if schema.get("nullable") == Some(&Value::Bool(true)) { format!("{base}?") } else { base }
+}
+
+fn enum_values(doc: &Value, schema: &Value) -> Option<Vec<String>> {
+    let schema = deref(doc, schema)?;
+    let schema = match schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([only]) => deref(doc, only)?,
+        _ => schema,
+    };
+    let values = schema.get("enum")?.as_array()?;
+    Some(values.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
+}
+
+fn schemas(doc: &Value) -> Map<String, Value> {
+    doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default()
+}
+
+fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
+    let (old, new) = (schemas(a.doc), schemas(b.doc));
+    for (name, schema) in &old {
+        let Some(other) = new.get(name) else {
+            push(changes, Class::Breaking, "type_removed", format!("type {name}"), "removed from the crate".into());
+            continue;
+        };
+        compare_enum(a, b, name, schema, other, changes);
+        let props = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        let required = |s: &Value| -> BTreeSet<String> {
+            s.get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        };
+        let (op, np, or, nr) = (props(schema), props(other), required(schema), required(other));
+        for (field, fs) in &op {
+            let location = format!("{name}.{field}");
+            let Some(nf) = np.get(field) else {
+                push(changes, Class::Breaking, "field_removed", location, "field removed".into());
+                continue;
+            };
+            let (was, now) = (describe(fs), describe(nf));
+            let was_opt = !or.contains(field) || was.ends_with('?');
+            let now_opt = !nr.contains(field) || now.ends_with('?');
+            if was.trim_end_matches('?') != now.trim_end_matches('?') {
+                push(changes, Class::Breaking, "field_type_changed", location.clone(), format!("type {was} → {now}"));
+            }
+            if was.ends_with('?') != now.ends_with('?') {
+                let what = if now.ends_with('?') { "becomes nullable" } else { "is no longer nullable" };
+                push(
+                    changes,
+                    Class::Breaking,
+                    "field_nullability_changed",
+                    location.clone(),
+                    format!("{what} (the Rust type changes between T and Option<T>)"),
+                );
+            } else if or.contains(field) != nr.contains(field) && was_opt != now_opt {
+                let what = if nr.contains(field) { "becomes required" } else { "becomes optional" };
+                push(
+                    changes,
+                    Class::Breaking,
+                    "field_required_changed",
+                    location.clone(),
+                    format!("{what} (the Rust type changes between T and Option<T>)"),
+                );
+            }
+            compare_enum(a, b, &location, fs, nf, changes);
+        }
+        for field in np.keys().filter(|f| !op.contains_key(*f)) {
+            push(
+                changes,
+                Class::Breaking,
+                "field_added",
+                format!("{name}.{field}"),
+                format!("new field ({}): breaks struct literals of {name}; harmless on the wire", describe(&np[field])),
+            );
+        }
+    }
+    for name in new.keys().filter(|n| !old.contains_key(*n)) {
+        push(changes, Class::Compatible, "type_added", format!("type {name}"), "new type".into());
+    }
+}
+
+fn compare_enum(a: &Side, b: &Side, location: &str, old: &Value, new: &Value, changes: &mut Vec<Change>) {
+    let (Some(was), Some(now)) = (enum_values(a.doc, old), enum_values(b.doc, new)) else { return };
+    // An enum behind a `$ref` is compared once, at its own name.
+    if old.get("$ref").is_some() || old.get("allOf").is_some() {
+        return;
+    }
+    let open = b.open.contains(location) || a.open.contains(location);
+    for value in now.iter().filter(|v| !was.contains(v)) {
+        let (class, detail) = if open {
+            (Class::Compatible, format!("new value `{value}` (an open enum: arrives as a known variant or Unknown)"))
+        } else {
+            (Class::Breaking, format!("new value `{value}`: breaks exhaustive matches; old clients fail to decode it"))
+        };
+        push(changes, class, "enum_value_added", location.to_string(), detail);
+    }
+    for value in was.iter().filter(|v| !now.contains(v)) {
+        push(changes, Class::Breaking, "enum_value_removed", location.to_string(), format!("value `{value}` removed"));
+    }
+}
+
+struct Op<'a> {
+    method: String,
+    path: String,
+    op: &'a Value,
+    item: &'a Value,
+}
+
+fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
+    validate::operations(doc)
+        .into_iter()
+        .map(|o| {
+            (
+                o.id().to_string(),
+                Op { method: o.method.to_uppercase(), path: o.path.to_string(), op: o.operation, item: o.path_item },
+            )
+        })
+        .collect()
+}
+
+fn params<'a>(doc: &'a Value, op: &Op<'a>) -> Vec<(String, &'a Value)> {
+    let mut out = Vec::new();
+    for list in [op.item.get("parameters"), op.op.get("parameters")] {
+        for p in list.and_then(Value::as_array).into_iter().flatten() {
+            if let Some(p) = deref(doc, p) {
+                let key =
+                    format!("{} parameter `{}`", p["in"].as_str().unwrap_or("?"), p["name"].as_str().unwrap_or("?"));
+                out.retain(|(k, _)| k != &key);
+                out.push((key, p));
+            }
+        }
+    }
+    out
+}
+
+fn json_schema<'a>(doc: &'a Value, holder: Option<&'a Value>) -> Option<&'a Value> {
+    let holder = deref(doc, holder?)?;
+    let content = holder.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(m, _)| m.starts_with("application/json"))
+        .or_else(|| content.iter().next())
+        .and_then(|(_, m)| m.get("schema"))
+}
+
+fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
+    let (old, new) = (operations(a.doc), operations(b.doc));
+    for (id, o) in &old {
+        let location = format!("operation {id}");
+        let Some((_, n)) = new.iter().find(|(nid, _)| nid == id) else {
+            push(changes, Class::Breaking, "operation_removed", location, format!("{} {} removed", o.method, o.path));
+            continue;
+        };
+        if o.method != n.method || o.path != n.path {
+            push(
+                changes,
+                Class::Compatible,
+                "operation_moved",
+                location.clone(),
+                format!("{} {} → {} {} (same method name)", o.method, o.path, n.method, n.path),
+            );
+        }
+        let (op_params, np_params) = (params(a.doc, o), params(b.doc, n));
+        for (key, p) in &op_params {
+            let at = format!("{key} of {id}");
+            let Some((_, q)) = np_params.iter().find(|(k, _)| k == key) else {
+                push(
+                    changes,
+                    Class::Breaking,
+                    "parameter_removed",
+                    at,
+                    "removed (its builder method disappears)".into(),
+                );
+                continue;
+            };
+            let (was, now) = (p.get("schema").map(describe), q.get("schema").map(describe));
+            if was != now {
+                push(
+                    changes,
+                    Class::Breaking,
+                    "parameter_type_changed",
+                    at.clone(),
+                    format!("type {} → {}", was.unwrap_or_default(), now.unwrap_or_default()),
+                );
+            }
+            let (rw, rn) = (p["required"] == Value::Bool(true), q["required"] == Value::Bool(true));
+            if rw != rn {
+                let class = if rn { Class::Breaking } else { Class::Compatible };
+                push(
+                    changes,
+                    class,
+                    "parameter_required_changed",
+                    at.clone(),
+                    if rn { "becomes required".into() } else { "becomes optional".into() },
+                );
+            }
+            if p.get("explode") != q.get("explode") || p.get("style") != q.get("style") {
+                push(
+                    changes,
+                    Class::Compatible,
+                    "parameter_encoding_changed",
+                    at.clone(),
+                    "style/explode changed: how the value is sent changes".into(),
+                );
+            }
+            if let (Some(ps), Some(qs)) = (p.get("schema"), q.get("schema")) {
+                let (ps, qs) = (ps.get("items").unwrap_or(ps), qs.get("items").unwrap_or(qs));
+                compare_enum(a, b, &at, ps, qs, changes);
+            }
+        }
+        for (key, q) in np_params.iter().filter(|(k, _)| !op_params.iter().any(|(ok, _)| ok == k)) {
+            let required = q["required"] == Value::Bool(true);
+            let class = if required { Class::Breaking } else { Class::Compatible };
+            let what =
+                if required { "new required parameter" } else { "new optional parameter (a new builder method)" };
+            push(changes, class, "parameter_added", format!("{key} of {id}"), what.into());
+        }
+        match (json_schema(a.doc, o.op.get("requestBody")), json_schema(b.doc, n.op.get("requestBody"))) {
+            (Some(x), Some(y)) if describe(x) != describe(y) => {
+                push(
+                    changes,
+                    Class::Breaking,
+                    "request_body_changed",
+                    format!("request body of {id}"),
+                    format!("{} → {}", describe(x), describe(y)),
+                );
+            }
+            (Some(_), None) => push(
+                changes,
+                Class::Breaking,
+                "request_body_removed",
+                format!("request body of {id}"),
+                "removed".into(),
+            ),
+            (None, Some(y)) => push(
+                changes,
+                Class::Breaking,
+                "request_body_added",
+                format!("request body of {id}"),
+                format!("now takes {}", describe(y)),
+            ),
+            _ => {}
+        }
+        let statuses = |op: &Value| -> Vec<String> {
+            op.get("responses").and_then(Value::as_object).map(|r| r.keys().cloned().collect()).unwrap_or_default()
+        };
+        let (os, ns) = (statuses(o.op), statuses(n.op));
+        for status in &os {
+            let at = format!("response {status} of {id}");
+            if !ns.contains(status) {
+                push(changes, Class::Compatible, "status_removed", at, "no longer documented".into());
+                continue;
+            }
+            let (x, y) =
+                (json_schema(a.doc, o.op["responses"].get(status)), json_schema(b.doc, n.op["responses"].get(status)));
+            let (dx, dy) = (x.map(describe), y.map(describe));
+            if dx != dy {
+                let show = |d: Option<String>| d.unwrap_or_else(|| "no body".into());
+                push(changes, Class::Breaking, "response_body_changed", at, format!("{} → {}", show(dx), show(dy)));
+            }
+        }
+        for status in ns.iter().filter(|s| !os.contains(s)) {
+            push(
+                changes,
+                Class::Compatible,
+                "status_added",
+                format!("response {status} of {id}"),
+                "newly documented".into(),
+            );
+        }
+    }
+    for (id, n) in new.iter().filter(|(id, _)| !old.iter().any(|(oid, _)| oid == id)) {
+        push(
+            changes,
+            Class::Compatible,
+            "operation_added",
+            format!("operation {id}"),
+            format!("{} {} (a new method)", n.method, n.path),
+        );
+    }
+}
