@@ -27,6 +27,7 @@ pub enum Credentials {
 pub struct Token(String);
 
 impl Token {
+    /// Wraps a key (surrounding whitespace, as pasted from a file, is trimmed).
     pub fn new(key: impl Into<String>) -> Self {
         Token(key.into().trim().to_string())
     }

@@ -14,7 +14,9 @@ pub const DEFAULT_CHUNK_SIZE: usize = 100;
 /// One account to create in bulk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
+    /// The student's email; the server validates it.
     pub email: String,
+    /// Free text stored with the account (up to 4,096 characters).
     pub description: Option<String>,
 }
 
@@ -50,7 +52,12 @@ impl Default for BulkOptions {
 pub enum ChunkStatus {
     /// The server answered with these accounts. `not_returned` lists the emails of the chunk that are
     /// not among them: newer servers skip duplicates and emails already in the project.
-    Created { accounts: Vec<CourseAccount>, not_returned: Vec<String> },
+    Created {
+        /// The accounts the server returned.
+        accounts: Vec<CourseAccount>,
+        /// Emails of the chunk the server returned no account for.
+        not_returned: Vec<String>,
+    },
     /// The request failed. If [`Error::is_outcome_unknown`], the server may have created some of them.
     Failed(Error),
     /// Not sent, because an earlier chunk failed and `stop_on_error` is set.
@@ -60,13 +67,16 @@ pub enum ChunkStatus {
 /// One chunk: its emails, in input order, and its status.
 #[derive(Debug)]
 pub struct ChunkOutcome {
+    /// The chunk's emails, in input order.
     pub emails: Vec<String>,
+    /// What happened to them.
     pub status: ChunkStatus,
 }
 
 /// The outcome of a bulk create, chunk by chunk, covering every email given.
 #[derive(Debug, Default)]
 pub struct BulkOutcome {
+    /// Every chunk, in input order; together they hold every email given.
     pub chunks: Vec<ChunkOutcome>,
 }
 

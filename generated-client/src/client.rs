@@ -32,13 +32,16 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct NewCourseAccount {
     /// The course project (a COURSE project with an end date, else the server answers 400).
     pub project: Uuid,
+    /// The student's email.
     pub email: Option<String>,
+    /// Free text stored with the account.
     pub description: Option<String>,
 }
 
 /// What a delete returned: nothing (204), or on newer servers the closed account (202).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deleted {
+    /// The closed account, when the server sends it (202 on 8.1.3 and later).
     pub account: Option<CourseAccount>,
 }
 
@@ -114,6 +117,7 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks the settings and builds the client; [`Error::Config`] names what is wrong.
     pub fn build(self) -> Result<Client> {
         let mut base = Url::parse(self.base_url.trim())
             .map_err(|e| Error::Config(format!("base URL `{}` is not a URL: {e}", self.base_url)))?;
@@ -165,6 +169,7 @@ impl Client {
         Client::builder(base_url, credentials).build()
     }
 
+    /// Settings beyond the defaults: timeouts, user agent, retries, a custom `reqwest::Client`.
     pub fn builder(base_url: &str, credentials: impl Into<Credentials>) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.to_string(),

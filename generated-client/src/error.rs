@@ -15,6 +15,7 @@ use serde_json::Value;
 pub struct RequestInfo {
     /// The operationId, e.g. `marketplace_course_accounts_destroy`.
     pub operation: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// The URL path (no host, no query).
     pub path: String,
@@ -157,8 +158,11 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
 /// An error response: a status the call does not succeed with.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// The request this answers.
     pub request: RequestInfo,
+    /// The HTTP status.
     pub status: StatusCode,
+    /// What the server said.
     pub body: ErrorBody,
     /// From `Retry-After`, on 429 and 503.
     pub retry_after: Option<Duration>,
@@ -181,10 +185,13 @@ impl fmt::Display for ApiError {
 /// A response that arrived but does not decode into the expected type.
 #[derive(Debug, Clone)]
 pub struct DecodeError {
+    /// The request this answers.
     pub request: RequestInfo,
+    /// The HTTP status, when known.
     pub status: Option<StatusCode>,
     /// Where in the body decoding failed, as a path like `[3].created` (`.` is the whole body).
     pub json_path: String,
+    /// What did not fit.
     pub message: String,
     /// The first characters of the body.
     pub excerpt: String,
@@ -238,8 +245,11 @@ pub enum Error {
     /// Connecting, sending or receiving failed, or the timeout passed.
     #[error("{request}: transport error: {reason}")]
     Transport {
+        /// The request that failed.
         request: RequestInfo,
+        /// What failed (timeout, connection, body), without the URL.
         reason: String,
+        /// The underlying error.
         #[source]
         source: reqwest::Error,
     },
@@ -248,7 +258,12 @@ pub enum Error {
     Decode(Box<DecodeError>),
     /// The server's pagination cannot be followed safely (a loop, a link elsewhere, a short result).
     #[error("{request}: pagination: {reason}")]
-    Pagination { request: RequestInfo, reason: String },
+    Pagination {
+        /// The page request at fault.
+        request: RequestInfo,
+        /// What is wrong with the server's pagination.
+        reason: String,
+    },
     /// The request could not be built from the given values (nothing was sent).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -340,4 +355,5 @@ pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
     reason
 }
 
+/// Result of this crate's calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -26,26 +26,33 @@ pub struct Filter {
     pub email: Option<String>,
     /// Any of these states (sent as repeated `state=` keys).
     pub states: Vec<CourseAccountState>,
+    /// Accounts of this project.
     pub project_uuid: Option<Uuid>,
     /// Inclusive bounds on the course project's start and end dates.
     pub project_start_date_after: Option<NaiveDate>,
+    /// See `project_start_date_after`.
     pub project_start_date_before: Option<NaiveDate>,
+    /// See `project_start_date_after`.
     pub project_end_date_after: Option<NaiveDate>,
+    /// See `project_start_date_after`.
     pub project_end_date_before: Option<NaiveDate>,
     /// Sent as one comma-joined `o` value.
     pub ordering: Ordering<OrderingField>,
 }
 
 impl Filter {
+    /// No filter: every account the token may see.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Only this exact username.
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
     }
 
+    /// Emails containing `contains`, case-insensitively.
     pub fn email(mut self, contains: impl Into<String>) -> Self {
         self.email = Some(contains.into());
         self
@@ -57,6 +64,7 @@ impl Filter {
         self
     }
 
+    /// Only accounts of this project.
     pub fn project(mut self, project_uuid: Uuid) -> Self {
         self.project_uuid = Some(project_uuid);
         self
@@ -76,6 +84,7 @@ impl Filter {
         self
     }
 
+    /// Sort order of the results.
     pub fn order_by(mut self, ordering: Ordering<OrderingField>) -> Self {
         self.ordering = ordering;
         self

@@ -6,12 +6,15 @@
 //! newer Waldur servers. [`generated`] is the raw progenitor client it is built on, regenerated from
 //! `openapi/course-accounts.yaml` by `cargo xtask codegen` and never edited by hand.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod filter;
 #[rustfmt::skip]
+#[allow(missing_docs)]
 pub mod generated;
 pub mod hooks;
 pub mod ordering;

@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 /// Sort direction of one ordering field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
+    /// Smallest first.
     Ascending,
     /// Sent with a `-` prefix.
     Descending,
@@ -58,6 +59,7 @@ impl<F> Ordering<F> {
         &self.keys
     }
 
+    /// Whether no field is given (the server's default order).
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -21,6 +21,7 @@ pub const MAX_PAGE_SIZE: u32 = 300;
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page {
+    /// The accounts of this page.
     pub items: Vec<CourseAccount>,
     /// 1-based page number.
     pub number: u64,
@@ -33,7 +34,9 @@ pub struct Page {
 /// One link of a `Link` header (RFC 8288): the target and its `rel` values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// The URL between `<` and `>`, as sent.
     pub target: String,
+    /// The `rel` values, lowercased.
     pub rels: Vec<String>,
 }
 

@@ -13,6 +13,7 @@ pub struct RetryPolicy {
     pub max_retries: u32,
     /// Backoff before the first retry; doubles each time, up to `max_delay`.
     pub initial_delay: Duration,
+    /// Cap of the backoff between two attempts.
     pub max_delay: Duration,
     /// A `Retry-After` longer than this is not waited for: the 429/503 goes back to the caller.
     pub max_retry_after: Duration,

@@ -21,6 +21,8 @@ enum Command {
     Extract(ExtractArgs),
     /// Report the API changes between two schemas, classed breaking or compatible for Rust callers.
     Diff(DiffArgs),
+    /// Benchmark: generate the whole Waldur API into a scratch crate and compile it (never in CI).
+    WholeApi(WholeApiArgs),
     /// Run the contract scenarios through a recording proxy and write the recordings (never in CI).
     Record(RecordArgs),
     /// Serve the recordings on loopback, to try the client and the examples without a Waldur server.
@@ -58,6 +60,19 @@ struct DiffArgs {
     /// Exit 1 when any change is breaking.
     #[arg(long)]
     fail_on_breaking: bool,
+}
+
+#[derive(clap::Args)]
+struct WholeApiArgs {
+    /// The whole schema [default: openapi/upstream/waldur-7.9.0-openapi.yaml]
+    #[arg(long)]
+    from: Option<PathBuf>,
+    /// Scratch crate folder [default: target/whole-api]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Generate only; do not compile.
+    #[arg(long)]
+    no_compile: bool,
 }
 
 #[derive(clap::Args)]
@@ -132,6 +147,7 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen_cmd(args),
         Command::Extract(args) => extract_cmd(args),
         Command::Diff(args) => diff_cmd(args),
+        Command::WholeApi(args) => whole_api_cmd(args),
         Command::Record(args) => runtime().block_on(record_cmd(args)),
         Command::Mock(args) => runtime().block_on(mock_cmd(args)),
     }
@@ -187,6 +203,126 @@ fn diff_cmd(args: DiffArgs) -> ExitCode {
         print!("{}", report.human(&version));
     }
     if args.fail_on_breaking && report.has_breaking() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn whole_api_cmd(args: WholeApiArgs) -> ExitCode {
+    let root = workspace_root();
+    let from = args.from.unwrap_or_else(|| root.join("openapi/upstream/waldur-7.9.0-openapi.yaml"));
+    let dir = args.dir.unwrap_or_else(|| root.join("target/whole-api"));
+    let started = std::time::Instant::now();
+    let spec = match codegen::Spec::load(&from) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let total = codegen::validate::operations(&spec.value).len();
+    let options = codegen::Options {
+        fixups: codegen::Fixups::All,
+        spec_label: label(&from),
+        skip_unsupported: true,
+        standalone: true,
+    };
+    let rendered = match codegen::render(&spec, &options) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let generation = started.elapsed();
+    let lines = rendered.code.lines().count();
+    let src = dir.join("src");
+    if let Err(e) = std::fs::create_dir_all(&src) {
+        return fail(format!("{}: {e}", src.display()));
+    }
+    let client_src = root.join("generated-client/src");
+    let manifest = "[package]\nname = \"whole-api-check\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
+                    [dependencies]\nprogenitor-client = \"=0.15.1\"\n\
+                    reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"query\", \"stream\"] }\n\
+                    serde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n\
+                    chrono = { version = \"0.4\", default-features = false, features = [\"serde\", \"std\", \"clock\"] }\n\
+                    uuid = { version = \"1\", features = [\"serde\"] }\nregress = \"0.10\"\n";
+    let lib = format!(
+        "#![allow(clippy::all, dead_code, unused)]\npub mod generated;\n#[path = {:?}]\npub mod ordering;\n#[path = {:?}]\npub mod state;\n",
+        client_src.join("ordering.rs"),
+        client_src.join("state.rs")
+    );
+    for (path, text) in [
+        (dir.join("Cargo.toml"), manifest.to_string()),
+        (src.join("lib.rs"), lib),
+        (src.join("generated.rs"), rendered.code.clone()),
+    ] {
+        if let Err(e) = codegen::write::atomic(&path, &text) {
+            return fail(e);
+        }
+    }
+    println!("schema:      {} (Waldur {}), {total} operations", label(&from), spec.version().unwrap_or("?"));
+    println!(
+        "generated:   {} operations, {} left out (listed in the file header), {lines} lines",
+        rendered.operations,
+        rendered.skipped.len()
+    );
+    println!(
+        "generation:  {:.1} s wall, peak RSS {:.0} MiB (this process)",
+        generation.as_secs_f64(),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for skip in &rendered.skipped {
+        let reason = skip.reason.split(" (at ").next().unwrap_or(&skip.reason);
+        let reason =
+            reason.split('`').enumerate().map(|(i, p)| if i % 2 == 1 { "…" } else { p }).collect::<Vec<_>>().join("`");
+        *reasons.entry(reason).or_default() += 1;
+    }
+    for (reason, n) in &reasons {
+        println!("  left out {n:>3}: {reason}");
+    }
+    if args.no_compile {
+        return ExitCode::SUCCESS;
+    }
+    let started = std::time::Instant::now();
+    let time = Path::new("/usr/bin/time");
+    let mut command = if time.exists() {
+        let mut c = std::process::Command::new(time);
+        c.arg("-v").arg(env!("CARGO"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO"))
+    };
+    let output =
+        command.arg("check").arg("--quiet").current_dir(&dir).env("CARGO_TARGET_DIR", dir.join("target")).output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => return fail(format!("cannot run cargo check: {e}")),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    println!(
+        "cargo check: {} in {:.0} s wall{}",
+        if output.status.success() { "compiles" } else { "FAILS" },
+        started.elapsed().as_secs_f64(),
+        peak.map(|k| format!(", peak RSS {:.1} GiB", k / 1024.0 / 1024.0)).unwrap_or_default()
+    );
+    if !output.status.success() {
+        eprintln!(
+            "{}",
+            stderr
+                .lines()
+                .filter(|l| !l.trim_start().starts_with(char::is_uppercase) || l.contains("error"))
+                .take(40)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// The client crate's version, from its manifest.
