@@ -48,7 +48,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
 ) -> Result<T> {
     // `()` and `Option` accept an empty body as JSON null (204, HEAD).
     let input: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { bytes };
-    let mut de = serde_json::Deserializer::from_slice(input);
+    // The fast path decodes plainly; only a failure pays for tracking the JSON path.
+    if let Ok(value) = serde_json::from_slice::<T>(input) {
+        return Ok(value);
+    }
     let fail = |json_path: String, message: String| {
         Error::Decode(Box::new(DecodeError {
             request: request.clone(),
@@ -58,6 +61,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
             excerpt: excerpt(&String::from_utf8_lossy(bytes), 200),
         }))
     };
+    let mut de = serde_json::Deserializer::from_slice(input);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de)
         .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
     de.end().map_err(|e| fail(".".into(), e.to_string()))?;

@@ -88,6 +88,12 @@ pub struct Waldur {
     /// Tokens that authenticate (as `Token <t>` or `Bearer <t>`).
     pub tokens: Vec<String>,
     next_id: u64,
+    /// Each account's JSON for `cache_base`, so that serving large lists (the benchmark) costs the
+    /// server little; an entry is dropped when its account changes.
+    cache: Vec<Option<String>>,
+    cache_base: String,
+    /// `(accounts.len(), indices of visible accounts)`: the unfiltered list, valid while no row is added.
+    visible: Option<(usize, Vec<usize>)>,
 }
 
 /// The fixed identifiers of the seeded data, which scenarios refer to.
@@ -159,6 +165,9 @@ impl Waldur {
             accounts: Vec::with_capacity(accounts),
             tokens: vec![seed::TOKEN.to_string()],
             next_id: 1,
+            cache: Vec::new(),
+            cache_base: String::new(),
+            visible: None,
         };
         for i in 0..accounts {
             let state = if i % 11 == 10 {
@@ -269,7 +278,32 @@ impl Waldur {
         }
     }
 
-    fn list(&self, request: &HttpRequest, base: &str) -> HttpResponse {
+    /// `n` accounts, all OK, all in the course project: the benchmark's data.
+    pub fn synthetic(flavour: Flavour, n: usize) -> Waldur {
+        let mut w = Waldur::seeded(flavour, 0);
+        w.accounts.reserve(n);
+        for i in 0..n {
+            w.add(0, &format!("student{i}@example.edu"), "", State::Ok);
+        }
+        w
+    }
+
+    /// The JSON of account `i`, from the cache when it is current.
+    fn account_json(&mut self, i: usize, base: &str) -> &str {
+        if self.cache_base != base {
+            self.cache.clear();
+            self.cache_base = base.to_string();
+        }
+        if self.cache.len() < self.accounts.len() {
+            self.cache.resize(self.accounts.len(), None);
+        }
+        if self.cache[i].is_none() {
+            self.cache[i] = Some(self.serialize(&self.accounts[i], base).to_string());
+        }
+        self.cache[i].as_deref().unwrap_or_default()
+    }
+
+    fn list(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
         let query = request.query_pairs();
         let get = |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let mut states = Vec::new();
@@ -294,20 +328,36 @@ impl Waldur {
             (lo.is_none() && hi.is_none())
                 || d.is_some_and(|d| lo.is_none_or(|lo| d >= lo) && hi.is_none_or(|hi| d <= hi))
         };
-        let mut matching: Vec<&Account> = self
-            .accounts
-            .iter()
-            .filter(|a| {
-                let p = &self.projects[a.project];
-                p.accessible
-                    && (states.is_empty() || states.contains(&a.state))
-                    && email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e))
-                    && username.is_none_or(|u| a.username.as_deref() == Some(u))
-                    && project_uuid.is_none_or(|u| p.uuid == u)
-                    && within(p.start, start_after, start_before)
-                    && within(p.end, end_after, end_before)
-            })
-            .collect();
+        let unfiltered = states.is_empty()
+            && email.is_none()
+            && username.is_none()
+            && project_uuid.is_none()
+            && [start_after, start_before, end_after, end_before].iter().all(Option::is_none);
+        let mut matching: Vec<usize> = if unfiltered {
+            // The benchmark lists everything page after page: the visible rows are computed once.
+            if self.visible.as_ref().is_none_or(|(len, _)| *len != self.accounts.len()) {
+                let visible =
+                    (0..self.accounts.len()).filter(|i| self.projects[self.accounts[*i].project].accessible).collect();
+                self.visible = Some((self.accounts.len(), visible));
+            }
+            self.visible.as_ref().map(|(_, v)| v.clone()).unwrap_or_default()
+        } else {
+            self.accounts
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    let p = &self.projects[a.project];
+                    p.accessible
+                        && (states.is_empty() || states.contains(&a.state))
+                        && email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e))
+                        && username.is_none_or(|u| a.username.as_deref() == Some(u))
+                        && project_uuid.is_none_or(|u| p.uuid == u)
+                        && within(p.start, start_after, start_before)
+                        && within(p.end, end_after, end_before)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
         // `o` is one comma-joined value; with repeated keys Django uses the last one.
         if let Some(ordering) = get("o") {
             let keys: Vec<&str> = ordering.split(',').filter(|k| !k.is_empty()).collect();
@@ -317,7 +367,7 @@ impl Waldur {
                         Some(f) => (f, true),
                         None => (*key, false),
                     };
-                    let ord = self.compare(a, b, field);
+                    let ord = self.compare(&self.accounts[*a], &self.accounts[*b], field);
                     let ord = if descending { ord.reverse() } else { ord };
                     if ord.is_ne() {
                         return ord;
@@ -341,8 +391,14 @@ impl Waldur {
             Some(Ok(n)) if (1..=last).contains(&n) => n,
             Some(_) => return detail(404, "Invalid page."),
         };
-        let items: Vec<Value> =
-            matching.iter().skip((page - 1) * page_size).take(page_size).map(|a| self.serialize(a, base)).collect();
+        let mut body = String::from("[");
+        for (n, i) in matching.iter().skip((page - 1) * page_size).take(page_size).enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(self.account_json(*i, base));
+        }
+        body.push(']');
         let link = |n: usize| page_link(base, &request.path, &query, n);
         let mut links = vec![format!("<{}>; rel=\"first\"", link(1))];
         if page > 1 {
@@ -352,9 +408,9 @@ impl Waldur {
             links.push(format!("<{}>; rel=\"next\"", link(page + 1)));
         }
         links.push(format!("<{}>; rel=\"last\"", link(last)));
-        HttpResponse::json(200, &Value::Array(items))
-            .with_header("x-result-count", total.to_string())
-            .with_header("link", links.join(", "))
+        let mut response = HttpResponse::empty(200).with_header("content-type", "application/json");
+        response.body = bytes::Bytes::from(body);
+        response.with_header("x-result-count", total.to_string()).with_header("link", links.join(", "))
     }
 
     fn compare(&self, a: &Account, b: &Account, field: &str) -> std::cmp::Ordering {
@@ -479,6 +535,9 @@ impl Waldur {
     fn delete(&mut self, i: usize, base: &str) -> HttpResponse {
         if !matches!(self.accounts[i].state, State::Ok | State::Erred) {
             return detail(409, "Valid states for operation: OK, Erred.");
+        }
+        if let Some(entry) = self.cache.get_mut(i) {
+            *entry = None;
         }
         let a = &mut self.accounts[i];
         a.state = State::Closed;

@@ -21,6 +21,12 @@ enum Command {
     Extract(ExtractArgs),
     /// Report the API changes between two schemas, classed breaking or compatible for Rust callers.
     Diff(DiffArgs),
+    /// Benchmark the client against a hand-written loop and Waldur's Python client (release build).
+    /// Arguments go to the bench binary: --n 1000,10000 --runs 5 --no-python --smoke --whole-api --build-time --json FILE
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Benchmark: generate the whole Waldur API into a scratch crate and compile it (never in CI).
     WholeApi(WholeApiArgs),
     /// Run the contract scenarios through a recording proxy and write the recordings (never in CI).
@@ -148,6 +154,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract_cmd(args),
         Command::Diff(args) => diff_cmd(args),
         Command::WholeApi(args) => whole_api_cmd(args),
+        Command::Bench { args } => bench_cmd(&args),
         Command::Record(args) => runtime().block_on(record_cmd(args)),
         Command::Mock(args) => runtime().block_on(mock_cmd(args)),
     }
@@ -203,6 +210,19 @@ fn diff_cmd(args: DiffArgs) -> ExitCode {
         print!("{}", report.human(&version));
     }
     if args.fail_on_breaking && report.has_breaking() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn bench_cmd(args: &[String]) -> ExitCode {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--release", "--locked", "--quiet", "--package", "bench", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => fail(format!("cannot run the benchmark: {e}")),
+    }
 }
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
