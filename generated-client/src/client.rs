@@ -76,9 +76,17 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
+    max_body_bytes: usize,
 }
 
 impl ClientBuilder {
+    /// Largest response body read (default 32 MiB; a page of 300 accounts is about 300 KB). A longer
+    /// body ends in [`Error::Transport`] instead of filling memory.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
     /// Time one request may take (default 30 s). Also applied to requests of a caller-supplied
     /// `reqwest::Client` that sets none.
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -156,7 +164,13 @@ impl ClientBuilder {
                 )?
             }
         };
-        let inner = Inner { credentials: self.credentials, user_agent, timeout: self.timeout, retry: self.retry };
+        let inner = Inner {
+            credentials: self.credentials,
+            user_agent,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_body_bytes: self.max_body_bytes,
+        };
         let base_str = base.as_str().trim_end_matches('/').to_string();
         Ok(Client { raw: generated::Client::new_with_client(&base_str, http, inner), base })
     }
@@ -180,6 +194,7 @@ impl Client {
             retry: RetryPolicy::default(),
             http: None,
             allow_insecure_http: false,
+            max_body_bytes: response::MAX_BODY_BYTES,
         }
     }
 
@@ -362,10 +377,8 @@ impl Client {
         let mut stream = reply.into_inner_stream();
         use futures::StreamExt;
         while let Some(chunk) = stream.next().await {
+            // Bounded by the hooks' body limit.
             let chunk = chunk.map_err(|e| Error::transport(info.clone(), e))?;
-            if bytes.len() + chunk.len() > response::MAX_BODY_BYTES {
-                return Err(Error::InvalidRequest("the delete response body is over the size limit".into()));
-            }
             bytes.extend_from_slice(&chunk);
         }
         let account = response::decode::<Option<CourseAccount>>(&info, Some(status), &bytes)?;

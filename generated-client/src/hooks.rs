@@ -29,6 +29,8 @@ pub struct Inner {
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    /// Bodies longer than this fail to read (a transport error) instead of filling memory.
+    pub(crate) max_body_bytes: usize,
 }
 
 impl Inner {
@@ -67,16 +69,18 @@ impl Inner {
         loop {
             let again = if retryable && attempt < self.retry.max_retries { request.try_clone() } else { None };
             let result = client.execute(request).await;
-            let Some(next) = again else { return result };
+            let Some(next) = again else { return result.map(|r| limit_body(r, self.max_body_bytes)) };
             let delay = match &result {
                 Ok(response) if retry::is_retryable_status(response.status()) => {
                     match retry::retry_after(response.headers()) {
-                        Some(wait) if wait > self.retry.max_retry_after => return result,
+                        Some(wait) if wait > self.retry.max_retry_after => {
+                            return result.map(|r| limit_body(r, self.max_body_bytes));
+                        }
                         Some(wait) => wait,
                         None => self.retry.backoff(attempt),
                     }
                 }
-                Ok(_) => return result,
+                Ok(_) => return result.map(|r| limit_body(r, self.max_body_bytes)),
                 // The builder refusing the request will refuse it again.
                 Err(e) if e.is_builder() => return result,
                 Err(_) => self.retry.backoff(attempt),
@@ -95,6 +99,46 @@ impl Inner {
             attempt += 1;
         }
     }
+}
+
+/// The body turned into an error once it exceeds the limit.
+#[derive(Debug)]
+struct BodyTooLarge(usize);
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the response body exceeds the {}-byte limit", self.0)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// Wraps a response so that reading more than `limit` bytes of its body fails. The generated code
+/// reads bodies whole, so without this a hostile or broken server could exhaust memory.
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    use futures::StreamExt;
+    type Chunk = Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len <= limit as u64) {
+        return response;
+    }
+    let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
+    let body = if declared.is_some() {
+        // Announced as too long: fail without reading a byte of it.
+        reqwest::Body::wrap_stream(futures::stream::once(async move { Chunk::Err(Box::new(BodyTooLarge(limit))) }))
+    } else {
+        let mut seen = 0usize;
+        reqwest::Body::wrap_stream(response.bytes_stream().map(move |chunk| -> Chunk {
+            let chunk = chunk?;
+            seen += chunk.len();
+            if seen > limit { Err(Box::new(BodyTooLarge(limit))) } else { Ok(chunk) }
+        }))
+    };
+    let mut limited = http::Response::new(body);
+    *limited.status_mut() = status;
+    *limited.version_mut() = version;
+    *limited.headers_mut() = headers;
+    reqwest::Response::from(limited)
 }
 
 impl ClientHooks<Inner> for crate::generated::Client {
