@@ -24,13 +24,25 @@ fn install_hook() {
                     .map(|s| s.to_string())
                     .or_else(|| info.payload().downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic with a non-string payload".to_string());
-                let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+                let at = info
+                    .location()
+                    .map(|l| format!(" (at {}:{})", crate_relative(l.file()), l.line()))
+                    .unwrap_or_default();
                 MESSAGE.with(|m| *m.borrow_mut() = Some(format!("{text}{at}")));
             } else {
                 previous(info);
             }
         }));
     });
+}
+
+/// `…/registry/src/index.crates.io-…/progenitor-impl-0.15.1/src/method.rs` → `progenitor-impl-0.15.1/src/method.rs`,
+/// so messages do not depend on the machine.
+fn crate_relative(file: &str) -> &str {
+    match file.find("/registry/src/") {
+        Some(i) => file[i + "/registry/src/".len()..].split_once('/').map_or(file, |(_, rest)| rest),
+        None => file,
+    }
 }
 
 /// Runs `f`; a panic comes back as `Err(message)`.

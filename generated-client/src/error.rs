@@ -70,6 +70,8 @@ impl ErrorBody {
                         Value::Object(_) => flatten(item, &format!("[{i}]"), &mut |k, m| {
                             body.field_errors.entry(k).or_default().push(m)
                         }),
+                        // Nested lists hold messages too (found by the property tests).
+                        Value::Array(_) => flatten(item, "", &mut |_, m| body.non_field_errors.push(m)),
                         other => body.non_field_errors.push(scalar_text(other)),
                     }
                 }

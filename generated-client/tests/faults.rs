@@ -49,7 +49,8 @@ async fn raw_server(response: Vec<u8>) -> String {
 
 #[tokio::test]
 async fn connection_closed_mid_body_is_a_transport_error() {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\nx-result-count: 3\r\n\r\n";
+    let head =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\nx-result-count: 3\r\n\r\n";
     let uri = raw_server(format!("{head}[{{\"uuid\": \"a1b2").into_bytes()).await;
     let client = no_retries(&uri);
     let err = bounded(client.list_page(&Filter::new(), 1, 10)).await.unwrap_err();
@@ -119,7 +120,11 @@ async fn a_huge_body_is_refused_without_reading_it_all() {
     raw.extend_from_slice(&body);
     raw.extend_from_slice(b"\r\n0\r\n\r\n");
     let uri = raw_server(raw).await;
-    let client = Client::builder(&uri, Token::new(TOKEN)).retry(RetryPolicy::none()).max_response_bytes(256 * 1024).build().unwrap();
+    let client = Client::builder(&uri, Token::new(TOKEN))
+        .retry(RetryPolicy::none())
+        .max_response_bytes(256 * 1024)
+        .build()
+        .unwrap();
     let err = bounded(client.get(uuid(1).parse().unwrap())).await.unwrap_err();
     assert!(err.to_string().contains("exceeds the 262144-byte limit"), "{err}");
 }
@@ -143,13 +148,20 @@ async fn a_count_that_is_too_low_still_yields_every_account_and_one_too_high_is_
     Mock::given(method("GET"))
         .and(path(LIST))
         .and(query_param_is_missing("page"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("x-result-count", "1").insert_header("link", next.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(1, "OK")])
+                .insert_header("x-result-count", "1")
+                .insert_header("link", next.as_str()),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(LIST))
         .and(query_param("page", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(2, "OK")]).insert_header("x-result-count", "1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![account(2, "OK")]).insert_header("x-result-count", "1"),
+        )
         .mount(&server)
         .await;
     let all: Vec<_> = bounded(client(&server).list(Filter::new()).try_collect()).await.unwrap();
@@ -157,7 +169,11 @@ async fn a_count_that_is_too_low_still_yields_every_account_and_one_too_high_is_
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("x-result-count", "not-a-number"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(1, "OK")])
+                .insert_header("x-result-count", "not-a-number"),
+        )
         .mount(&server)
         .await;
     let results: Vec<_> = bounded(client(&server).list(Filter::new()).collect()).await;
@@ -169,7 +185,9 @@ async fn a_link_to_the_same_page_or_an_empty_page_with_a_next_link_ends_in_an_er
     let server = MockServer::start().await;
     let same = format!("<{}{LIST}?page=1&page_size=300>; rel=\"next\"", server.uri());
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("link", same.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("link", same.as_str()),
+        )
         .mount(&server)
         .await;
     let results: Vec<_> = bounded(client(&server).list(Filter::new()).collect()).await;
@@ -178,7 +196,11 @@ async fn a_link_to_the_same_page_or_an_empty_page_with_a_next_link_ends_in_an_er
     let server = MockServer::start().await;
     let next = format!("<{}{LIST}?page=2&page_size=300>; rel=\"next\"", server.uri());
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<serde_json::Value>::new()).insert_header("link", next.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(Vec::<serde_json::Value>::new())
+                .insert_header("link", next.as_str()),
+        )
         .mount(&server)
         .await;
     let results: Vec<_> = bounded(client(&server).list(Filter::new()).collect()).await;
@@ -188,10 +210,16 @@ async fn a_link_to_the_same_page_or_an_empty_page_with_a_next_link_ends_in_an_er
 
 #[tokio::test]
 async fn a_garbled_link_header_is_ignored_or_refused_never_a_panic() {
-    for link in ["<>; rel=next", "garbage", "<http://[::1>; rel=\"next\"", "<;rel=\"next\"", "<%%%>; rel=next", ", , ,"] {
+    for link in ["<>; rel=next", "garbage", "<http://[::1>; rel=\"next\"", "<;rel=\"next\"", "<%%%>; rel=next", ", , ,"]
+    {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(1, "OK")]).insert_header("link", link).insert_header("x-result-count", "1"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(vec![account(1, "OK")])
+                    .insert_header("link", link)
+                    .insert_header("x-result-count", "1"),
+            )
             .mount(&server)
             .await;
         let results: Vec<_> = bounded(client(&server).list(Filter::new()).collect()).await;

@@ -1,0 +1,110 @@
+//! How strong the drift check is: single-point mutations of the fragment (every kind of value, spread
+//! over the whole document, plus edits that change no generated line) and of the generated file are
+//! all caught, and an unchanged tree, also when checked out with CRLF line endings, never is.
+
+mod common;
+
+use std::path::Path;
+
+use codegen::{Options, Spec, check};
+use serde_json::Value;
+
+/// `Some(reason)` when `codegen --check` would fail (drift or an error), `None` when it would pass.
+fn check_fails(spec_text: &str, generated: &str) -> Option<String> {
+    let spec = match Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), spec_text.as_bytes()) {
+        Ok(s) => s,
+        Err(e) => return Some(format!("error: {e}")),
+    };
+    match codegen::render(&spec, &Options::default()) {
+        Ok(rendered) => check::drift("generated.rs", Some(generated), &rendered.code),
+        Err(e) => Some(format!("error: {e}")),
+    }
+}
+
+fn leaves(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            map.iter().for_each(|(k, v)| leaves(v, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out))
+        }
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
+        _ => out.push(at),
+    }
+}
+
+#[test]
+fn an_unchanged_tree_passes_also_with_crlf() {
+    let spec = std::fs::read_to_string(common::spec_path()).unwrap();
+    let generated = std::fs::read_to_string(common::out_path()).unwrap();
+    assert_eq!(check_fails(&spec, &generated), None);
+    assert_eq!(check_fails(&spec.replace('\n', "\r\n"), &generated.replace('\n', "\r\n")), None);
+    assert_eq!(check_fails(&spec.replace('\n', "\r\n"), &generated), None);
+}
+
+#[test]
+fn every_single_point_mutation_is_caught() {
+    let spec_text = std::fs::read_to_string(common::spec_path()).unwrap();
+    let generated = std::fs::read_to_string(common::out_path()).unwrap();
+    let value = common::spec().value;
+    let mut pointers = Vec::new();
+    leaves(&value, String::new(), &mut pointers);
+    let mut caught = 0;
+    let mut missed = Vec::new();
+
+    // 1. One value changed, at 45 places spread evenly over the document.
+    let step = (pointers.len() / 45).max(1);
+    for pointer in pointers.iter().step_by(step).take(45) {
+        let mut edited = value.clone();
+        let leaf = edited.pointer_mut(pointer).unwrap();
+        *leaf = match leaf.take() {
+            Value::String(s) => Value::String(format!("{s}_x")),
+            Value::Number(n) => Value::from(n.as_i64().unwrap_or(0) + 1),
+            Value::Bool(b) => Value::Bool(!b),
+            Value::Null => Value::from("x"),
+            other => other,
+        };
+        let text = yaml_serde::to_string(&edited).unwrap();
+        match check_fails(&text, &generated) {
+            Some(_) => caught += 1,
+            None => missed.push(format!("spec value at {pointer}")),
+        }
+    }
+    // 2. Text edits of the spec that change no generated line: only the digest tells.
+    for (what, text) in [
+        ("a comment added", format!("{spec_text}# a comment\n")),
+        (
+            "a description reworded",
+            spec_text.replacen("description: Get number of items", "description: Count items", 1),
+        ),
+        ("indentation of a flow value", spec_text.replacen("version: 7.8.7", "version:  7.8.7", 1)),
+    ] {
+        assert_ne!(text, spec_text, "{what}");
+        match check_fails(&text, &generated) {
+            Some(_) => caught += 1,
+            None => missed.push(format!("spec text: {what}")),
+        }
+    }
+    // 3. One edit of the generated file, at lines spread over it.
+    let lines: Vec<&str> = generated.lines().collect();
+    let spec_unchanged = &spec_text;
+    for (i, at) in (0..lines.len()).step_by(lines.len() / 12).take(12).enumerate() {
+        let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        match i % 4 {
+            0 => {
+                edited.remove(at);
+            }
+            1 => edited.insert(at, String::new()),
+            2 => edited[at].push(' '),
+            _ => edited.swap(at, at + 1),
+        }
+        let text = edited.join("\n") + "\n";
+        if text == generated {
+            continue;
+        }
+        match check_fails(spec_unchanged, &text) {
+            Some(_) => caught += 1,
+            None => missed.push(format!("generated line {at} (edit {})", i % 4)),
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:#?}");
+    assert!(caught >= 50, "only {caught} mutations");
+}
