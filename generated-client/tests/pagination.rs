@@ -80,29 +80,18 @@ async fn page_size_defaults_to_the_server_maximum() {
 async fn first_page_links_to(next: &str, total: u32) -> MockServer {
     let server = MockServer::start().await;
     let next = next.replace("{uri}", &server.uri());
+    let page = ResponseTemplate::new(200)
+        .set_body_json(vec![account(0, "OK")])
+        .insert_header("x-result-count", total.to_string().as_str())
+        .insert_header("link", format!("<{next}>; rel=\"next\"").as_str());
     Mock::given(method("GET"))
         .and(path(LIST))
         .and(query_param_is_missing("page"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(vec![account(0, "OK")])
-                .insert_header("x-result-count", total.to_string().as_str())
-                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str()),
-        )
+        .respond_with(page.clone())
         .mount(&server)
         .await;
     // Whatever the link points to on this server answers with the same page again.
-    Mock::given(method("GET"))
-        .and(path(LIST))
-        .and(query_param("page", "1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(vec![account(0, "OK")])
-                .insert_header("x-result-count", total.to_string().as_str())
-                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str()),
-        )
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path(LIST)).and(query_param("page", "1")).respond_with(page).mount(&server).await;
     server
 }
 

@@ -91,37 +91,34 @@ async fn retries_can_be_switched_off() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_slow_server_hits_the_timeout_instead_of_hanging() {
+/// A server that answers after 5 s, and a client with a 200 ms timeout built by `configure`.
+async fn slow_server_error(
+    configure: impl FnOnce(waldur_course_accounts::ClientBuilder) -> waldur_course_accounts::ClientBuilder,
+) -> (Error, Duration) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(account(1, "OK")).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let client = Client::builder(&server.uri(), Token::new(TOKEN))
+    let builder = Client::builder(&server.uri(), Token::new(TOKEN))
         .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+        .retry(RetryPolicy::none());
+    let client = configure(builder).build().unwrap();
     let started = Instant::now();
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    (err, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_slow_server_hits_the_timeout_instead_of_hanging() {
+    let (err, elapsed) = slow_server_error(|b| b).await;
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
 }
 
 #[tokio::test]
 async fn a_caller_supplied_http_client_without_timeout_still_gets_one() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account(1, "OK")).set_delay(Duration::from_secs(5)))
-        .mount(&server)
-        .await;
-    let client = Client::builder(&server.uri(), Token::new(TOKEN))
-        .http_client(reqwest::Client::new())
-        .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
+    let (err, elapsed) = slow_server_error(|b| b.http_client(reqwest::Client::new())).await;
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
 }
