@@ -213,7 +213,13 @@ impl Client {
         progenitor_client::ClientInfo::client(&self.raw)
     }
 
-    fn info(operation: &'static str, method: Method, path: String) -> RequestInfo {
+    /// What errors say about a request: `path` is under the base URL's own path prefix, if any.
+    fn info(&self, operation: &'static str, method: Method, path: String) -> RequestInfo {
+        let path = if path.starts_with(LIST_PATH) {
+            format!("{}{path}", self.base.path().trim_end_matches('/'))
+        } else {
+            path
+        };
         RequestInfo { operation, method, path }
     }
 
@@ -241,29 +247,35 @@ impl Client {
         let builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter)
             .page(i64::try_from(page).unwrap_or(i64::MAX))
             .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
-        let info = Self::info(LIST, Method::GET, LIST_PATH.to_string());
+        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
         let reply = response::from_generated(info, builder.send().await).await?;
-        let url = self.base.join(LIST_PATH.trim_start_matches('/')).unwrap_or_else(|_| self.base.clone());
+        let url = self.list_url();
         let total = pagination::result_count(&reply.headers).and_then(|r| r.ok());
         let next = pagination::link(&reply.headers, &url, "next").and_then(|r| r.ok());
         Ok(Page { items: reply.value, number: page, total, next })
+    }
+
+    /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
+    fn list_url(&self) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{LIST_PATH}", self.base.path().trim_end_matches('/')));
+        url
     }
 
     /// The first page for the pager, with the URL it stands for (to resolve relative links).
     pub(crate) async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
         let builder =
             apply_filter!(self.raw.marketplace_course_accounts_list(), filter).page_size(i64::from(page_size));
-        let info = Self::info(LIST, Method::GET, LIST_PATH.to_string());
+        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
         let reply = response::from_generated(info, builder.send().await).await?;
-        let mut url = self.base.clone();
-        url.set_path(&format!("{}{LIST_PATH}", self.base.path().trim_end_matches('/')));
+        let mut url = self.list_url();
         url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
         Ok((reply, url))
     }
 
     /// A page by the server's own `next` URL (already checked by the pager).
     pub(crate) async fn get_page(&self, url: &Url) -> Result<Reply<Vec<CourseAccount>>> {
-        let info = Self::info(LIST, Method::GET, url.path().to_string());
+        let info = self.info(LIST, Method::GET, url.path().to_string());
         let inner = progenitor_client::ClientInfo::inner(&self.raw);
         let mut request = self
             .http()
@@ -283,7 +295,7 @@ impl Client {
     /// How many accounts match `filter` (HEAD, `X-Result-Count`), without fetching them.
     pub async fn count(&self, filter: &Filter) -> Result<u64> {
         let builder = apply_filter!(self.raw.marketplace_course_accounts_count(), filter);
-        let info = Self::info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
+        let info = self.info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
         let reply = response::from_generated(info.clone(), builder.send().await).await?;
         match pagination::result_count(&reply.headers) {
             Some(Ok(n)) => Ok(n),
@@ -297,7 +309,7 @@ impl Client {
 
     /// One account. No access and no such account are both [`Error::NotFound`].
     pub async fn get(&self, uuid: Uuid) -> Result<CourseAccount> {
-        let info = Self::info("marketplace_course_accounts_retrieve", Method::GET, Self::item_path(uuid));
+        let info = self.info("marketplace_course_accounts_retrieve", Method::GET, Self::item_path(uuid));
         let result = self.raw.marketplace_course_accounts_retrieve().uuid(uuid).send().await;
         Ok(response::from_generated(info, result).await?.value)
     }
@@ -321,7 +333,7 @@ impl Client {
                 .transpose()
                 .map_err(|e| invalid("description", &e))?,
         };
-        let info = Self::info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
+        let info = self.info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
         let result = self.raw.marketplace_course_accounts_create().body(body).send().await;
         Ok(response::from_generated(info, result).await?.value)
     }
@@ -359,14 +371,14 @@ impl Client {
         }
         let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
         let info =
-            Self::info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
+            self.info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
         let result = self.raw.marketplace_course_accounts_create_bulk().body(body).send().await;
         Ok(response::from_generated(info, result).await?.value)
     }
 
     /// Closes an account (allowed in OK or Erred; otherwise [`Error::Conflict`]).
     pub async fn delete(&self, uuid: Uuid) -> Result<Deleted> {
-        let info = Self::info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
+        let info = self.info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
         let reply = match self.raw.marketplace_course_accounts_destroy().uuid(uuid).send().await {
             Ok(reply) => reply,
             Err(e) => return Err(response::generated_error(info, e).await),

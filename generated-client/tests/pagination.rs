@@ -161,3 +161,41 @@ async fn a_page_past_the_end_is_not_found() {
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     assert!(err.to_string().contains("Invalid page."), "{err}");
 }
+
+#[tokio::test]
+async fn a_base_url_with_a_path_prefix_is_kept_for_every_page() {
+    let server = MockServer::start().await;
+    let prefixed = format!("/waldur{LIST}");
+    let next = format!("<{}{prefixed}?page=2&page_size=300>; rel=\"next\"", server.uri());
+    Mock::given(method("GET"))
+        .and(path(prefixed.clone()))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![account(2, "OK")]).insert_header("x-result-count", "2"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(prefixed))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(1, "OK")])
+                .insert_header("x-result-count", "2")
+                .insert_header("link", next.as_str()),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = waldur_course_accounts::Client::new(
+        &format!("{}/waldur/", server.uri()),
+        waldur_course_accounts::Token::new(TOKEN),
+    )
+    .unwrap();
+    let all: Vec<_> = client.list(Filter::new()).try_collect().await.unwrap();
+    assert_eq!(all.len(), 2);
+    let page = client.list_page(&Filter::new(), 1, 300).await.unwrap();
+    assert_eq!(page.next.unwrap().path(), "/waldur/api/marketplace-course-accounts/");
+    let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("GET /waldur/api/marketplace-course-accounts/{}/", uuid(1))), "{err}");
+}
