@@ -244,15 +244,27 @@ impl Client {
 
     /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
     pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
-        let builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter)
-            .page(i64::try_from(page).unwrap_or(i64::MAX))
-            .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
-        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
-        let reply = response::from_generated(info, builder.send().await).await?;
+        let reply = self.list_request(filter, Some(page), page_size).await?;
         let url = self.list_url();
         let total = pagination::result_count(&reply.headers).and_then(|r| r.ok());
         let next = pagination::link(&reply.headers, &url, "next").and_then(|r| r.ok());
         Ok(Page { items: reply.value, number: page, total, next })
+    }
+
+    /// One GET of the list through the generated code; `page: None` leaves the server's default (1).
+    async fn list_request(
+        &self,
+        filter: &Filter,
+        page: Option<u64>,
+        page_size: u32,
+    ) -> Result<Reply<Vec<CourseAccount>>> {
+        let mut builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter)
+            .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
+        if let Some(page) = page {
+            builder = builder.page(i64::try_from(page).unwrap_or(i64::MAX));
+        }
+        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
+        response::from_generated(info, builder.send().await).await
     }
 
     /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
@@ -264,10 +276,7 @@ impl Client {
 
     /// The first page for the pager, with the URL it stands for (to resolve relative links).
     pub(crate) async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
-        let builder =
-            apply_filter!(self.raw.marketplace_course_accounts_list(), filter).page_size(i64::from(page_size));
-        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
-        let reply = response::from_generated(info, builder.send().await).await?;
+        let reply = self.list_request(filter, None, page_size).await?;
         let mut url = self.list_url();
         url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
         Ok((reply, url))

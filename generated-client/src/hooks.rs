@@ -55,8 +55,19 @@ impl Inner {
         Ok(())
     }
 
-    /// Sends `request`, repeating an idempotent one on transport errors and 429/502/503/504.
+    /// Sends `request` (see [`Inner::send_with_retries`]) and bounds the body of the answer.
     pub(crate) async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let result = self.send_with_retries(client, request, operation).await;
+        result.map(|response| limit_body(response, self.max_body_bytes))
+    }
+
+    /// Sends `request`, repeating an idempotent one on transport errors and 429/502/503/504.
+    async fn send_with_retries(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
@@ -69,18 +80,16 @@ impl Inner {
         loop {
             let again = if retryable && attempt < self.retry.max_retries { request.try_clone() } else { None };
             let result = client.execute(request).await;
-            let Some(next) = again else { return result.map(|r| limit_body(r, self.max_body_bytes)) };
+            let Some(next) = again else { return result };
             let delay = match &result {
                 Ok(response) if retry::is_retryable_status(response.status()) => {
                     match retry::retry_after(response.headers()) {
-                        Some(wait) if wait > self.retry.max_retry_after => {
-                            return result.map(|r| limit_body(r, self.max_body_bytes));
-                        }
+                        Some(wait) if wait > self.retry.max_retry_after => return result,
                         Some(wait) => wait,
                         None => self.retry.backoff(attempt),
                     }
                 }
-                Ok(_) => return result.map(|r| limit_body(r, self.max_body_bytes)),
+                Ok(_) => return result,
                 // The builder refusing the request will refuse it again.
                 Err(e) if e.is_builder() => return result,
                 Err(_) => self.retry.backoff(attempt),

@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use serde_json::Value;
 use waldur_course_accounts::Token;
 
 use crate::conformance::Contract;
 use crate::http::{HttpRequest, HttpResponse, Server, handler};
 use crate::recording::{
-    KEPT_REQUEST_HEADERS, KEPT_RESPONSE_HEADERS, RecordedRequest, RecordedResponse, Recording, redact_authorization,
-    save_scenario,
+    KEPT_REQUEST_HEADERS, KEPT_RESPONSE_HEADERS, RecordedRequest, RecordedResponse, Recording, body_value,
+    redact_authorization, save_scenario,
 };
 use crate::scenarios::{Context, Env, Scenario};
 
@@ -105,13 +104,6 @@ fn rewrite(mut response: HttpResponse, from: &str, to: &str) -> HttpResponse {
         response.body = Bytes::from(text.replace(from, to));
     }
     response
-}
-
-fn body_value(bytes: &[u8]) -> Option<Value> {
-    if bytes.is_empty() {
-        return None;
-    }
-    Some(serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())))
 }
 
 fn record_exchange(

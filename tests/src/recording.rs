@@ -94,6 +94,14 @@ pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings")
 }
 
+/// A body as recordings hold it: `None` when empty, its JSON, or else its text as a JSON string.
+pub fn body_value(bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())))
+}
+
 /// Keeps only the scheme of a credential: the secret never reaches disk.
 pub fn redact_authorization(value: &str) -> String {
     match value.split_once(' ') {

@@ -126,14 +126,7 @@ pub fn differences(recorded: &RecordedRequest, request: &HttpRequest) -> Vec<Str
             got.map(scheme).unwrap_or_else(|| "none".into())
         )),
     }
-    let got_body: Option<Value> = if request.body.is_empty() {
-        None
-    } else {
-        Some(
-            serde_json::from_slice(&request.body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&request.body).into())),
-        )
-    };
+    let got_body = crate::recording::body_value(&request.body);
     if recorded.body != got_body {
         out.push(format!(
             "body: recorded {}, got {}",
