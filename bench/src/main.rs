@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use contract::standin::{self, Flavour, Waldur};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use waldur_course_accounts::{BulkOptions, Client, CourseAccount, Filter, Token};
+use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 
-const TOKEN: &str = standin::seed::TOKEN;
+const TOKEN: &str = waldur_course_accounts_testkit::standin::seed::TOKEN;
 const PYTHON_CLIENT: &str = "waldur-api-client==8.1.3";
 
 struct Args {
@@ -21,7 +21,6 @@ struct Args {
     runs: usize,
     python: bool,
     bulk: Vec<usize>,
-    whole_api: bool,
     build_time: bool,
     json: Option<PathBuf>,
 }
@@ -32,7 +31,6 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         runs: 5,
         python: true,
         bulk: vec![1_000, 10_000],
-        whole_api: false,
         build_time: false,
         json: None,
     };
@@ -51,7 +49,6 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                     .map(|n| n.parse().map_err(|e| format!("--bulk: {e}")))
                     .collect::<Result<_, _>>()?
             }
-            "--whole-api" => args.whole_api = true,
             "--build-time" => args.build_time = true,
             "--json" => args.json = Some(PathBuf::from(value()?)),
             "--smoke" => {
@@ -64,16 +61,6 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     Ok(args)
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().trim_end_matches("kB").trim().to_string())
-        })
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 /// Child mode: fetch every account `reps` times with one variant and print
@@ -89,7 +76,10 @@ async fn client_mode(variant: &str, base_url: &str, reps: usize) -> Result<(), S
         accounts = fetch_all(variant, base_url, &ours, &http).await?;
         times.push(started.elapsed().as_secs_f64());
     }
-    println!("{}", json!({"accounts": accounts, "seconds": median(times), "peak_rss_kib": peak_rss_kib()}));
+    println!(
+        "{}",
+        json!({"accounts": accounts, "seconds": median(times), "peak_rss_kib": codegen::measure::peak_rss_kib().unwrap_or(0)})
+    );
     Ok(())
 }
 
@@ -221,10 +211,8 @@ async fn run(args: Args) -> Result<(), String> {
     };
     let mut rows: Vec<Row> = Vec::new();
     for &n in &args.sizes {
-        let server = standin::serve(([127, 0, 0, 1], 0).into(), Waldur::synthetic(Flavour::V7_8_7, n))
-            .await
-            .map_err(|e| e.to_string())?;
-        let base = server.uri();
+        let server = StandIn::start(Waldur::synthetic(Flavour::V7_8_7, n)).await.map_err(|e| e.to_string())?;
+        let base = server.base_url();
         let mut variants: Vec<(&'static str, Launcher<'_>)> = vec![
             (
                 "ours",
@@ -301,13 +289,17 @@ async fn run(args: Args) -> Result<(), String> {
 
     let mut bulk_rows = Vec::new();
     for &n in &args.bulk {
-        let server = standin::serve(([127, 0, 0, 1], 0).into(), Waldur::seeded(Flavour::V7_8_7, 0))
-            .await
-            .map_err(|e| e.to_string())?;
-        let client = Client::new(&server.uri(), Token::new(TOKEN)).map_err(|e| e.to_string())?;
+        let server = StandIn::start(Waldur::seeded(Flavour::V7_8_7, 0)).await.map_err(|e| e.to_string())?;
+        let client = Client::new(&server.base_url(), Token::new(TOKEN)).map_err(|e| e.to_string())?;
         let emails: Vec<String> = (0..n).map(|i| format!("bulk{i}@example.edu")).collect();
         let started = Instant::now();
-        let outcome = client.create_bulk(standin::seed::course_project(), emails, &BulkOptions::default()).await;
+        let outcome = client
+            .create_bulk(
+                waldur_course_accounts_testkit::standin::seed::course_project(),
+                emails,
+                &BulkOptions::default(),
+            )
+            .await;
         let seconds = started.elapsed().as_secs_f64();
         if !outcome.is_complete() || outcome.created().count() != n {
             return Err(format!("bulk create of {n} did not complete"));
@@ -329,21 +321,6 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let codegen_fragment = median(times);
     println!("codegen, fragment (6 operations): {:.1} ms (median of 5)", codegen_fragment * 1000.0);
-    let mut whole = Value::Null;
-    if args.whole_api {
-        let spec =
-            codegen::Spec::load(&root.join("openapi/upstream/waldur-7.9.0-openapi.yaml")).map_err(|e| e.to_string())?;
-        let options = codegen::Options { skip_unsupported: true, standalone: true, ..codegen::Options::default() };
-        let started = Instant::now();
-        let rendered = codegen::render(&spec, &options).map_err(|e| e.to_string())?;
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "codegen, whole 7.9.0 API: {seconds:.1} s, {} operations generated, {} left out",
-            rendered.operations,
-            rendered.skipped.len()
-        );
-        whole = json!({"seconds": seconds, "operations": rendered.operations, "left_out": rendered.skipped.len()});
-    }
     let mut build = Value::Null;
     if args.build_time {
         let target = root.join("target/bench-clean-build");
@@ -369,7 +346,6 @@ async fn run(args: Args) -> Result<(), String> {
         "ratios": ratios,
         "bulk": bulk_rows,
         "codegen_fragment_ms": codegen_fragment * 1000.0,
-        "codegen_whole_api": whole,
         "clean_build": build,
     });
     let json_path = args.json.unwrap_or_else(|| root.join("target/bench.json"));

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use crate::load::Spec;
-use crate::validate::{self, deref};
+use crate::openapi::{self, deref};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
@@ -29,11 +29,106 @@ impl Class {
     }
 }
 
+/// What changed, which carries its class: one place decides what breaks a Rust caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    EnumValueRemoved,
+    FieldAdded,
+    FieldNullabilityChanged,
+    FieldRemoved,
+    FieldRequiredChanged,
+    FieldTypeChanged,
+    OperationAdded,
+    OperationMoved,
+    OperationRemoved,
+    ParameterEncodingChanged,
+    ParameterRemoved,
+    ParameterTypeChanged,
+    RequestBodyAdded,
+    RequestBodyChanged,
+    RequestBodyRemoved,
+    ResponseBodyChanged,
+    StatusAdded,
+    StatusRemoved,
+    TypeAdded,
+    TypeRemoved,
+    /// `open`: the enum is replaced by an open hand-written type (unknown values decode).
+    EnumValueAdded {
+        open: bool,
+    },
+    ParameterRequiredChanged {
+        now_required: bool,
+    },
+    ParameterAdded {
+        required: bool,
+    },
+}
+
+impl ChangeKind {
+    /// Breaking or compatible for code that uses the generated crate.
+    pub fn class(self) -> Class {
+        use ChangeKind::*;
+        match self {
+            EnumValueRemoved
+            | FieldAdded
+            | FieldNullabilityChanged
+            | FieldRemoved
+            | FieldRequiredChanged
+            | FieldTypeChanged
+            | OperationRemoved
+            | ParameterRemoved
+            | ParameterTypeChanged
+            | RequestBodyAdded
+            | RequestBodyChanged
+            | RequestBodyRemoved
+            | ResponseBodyChanged
+            | TypeRemoved => Class::Breaking,
+            OperationAdded | OperationMoved | ParameterEncodingChanged | StatusAdded | StatusRemoved | TypeAdded => {
+                Class::Compatible
+            }
+            EnumValueAdded { open: true }
+            | ParameterRequiredChanged { now_required: false }
+            | ParameterAdded { required: false } => Class::Compatible,
+            EnumValueAdded { open: false }
+            | ParameterRequiredChanged { now_required: true }
+            | ParameterAdded { required: true } => Class::Breaking,
+        }
+    }
+
+    /// A stable identifier (`field_added`, `enum_value_removed`, ...) for the JSON report.
+    pub fn as_str(self) -> &'static str {
+        use ChangeKind::*;
+        match self {
+            EnumValueRemoved => "enum_value_removed",
+            FieldAdded => "field_added",
+            FieldNullabilityChanged => "field_nullability_changed",
+            FieldRemoved => "field_removed",
+            FieldRequiredChanged => "field_required_changed",
+            FieldTypeChanged => "field_type_changed",
+            OperationAdded => "operation_added",
+            OperationMoved => "operation_moved",
+            OperationRemoved => "operation_removed",
+            ParameterEncodingChanged => "parameter_encoding_changed",
+            ParameterRemoved => "parameter_removed",
+            ParameterTypeChanged => "parameter_type_changed",
+            RequestBodyAdded => "request_body_added",
+            RequestBodyChanged => "request_body_changed",
+            RequestBodyRemoved => "request_body_removed",
+            ResponseBodyChanged => "response_body_changed",
+            StatusAdded => "status_added",
+            StatusRemoved => "status_removed",
+            TypeAdded => "type_added",
+            TypeRemoved => "type_removed",
+            EnumValueAdded { .. } => "enum_value_added",
+            ParameterRequiredChanged { .. } => "parameter_required_changed",
+            ParameterAdded { .. } => "parameter_added",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    pub class: Class,
-    /// A stable identifier of the kind of change (`field_added`, `enum_value_removed`, ...).
-    pub kind: &'static str,
+    pub kind: ChangeKind,
     /// What changed: `operation x`, `parameter x of y`, `CourseAccount.field`, ...
     pub location: String,
     pub detail: String,
@@ -81,7 +176,7 @@ pub struct Report {
 
 impl Report {
     pub fn bump(&self) -> Bump {
-        if self.changes.iter().any(|c| c.class == Class::Breaking) {
+        if self.changes.iter().any(|c| c.class() == Class::Breaking) {
             Bump::Major
         } else if self.changes.is_empty() {
             Bump::Patch
@@ -98,7 +193,7 @@ impl Report {
     pub fn human(&self, crate_version: &str) -> String {
         let mut out = format!("API changes from Waldur {} to {}\n", self.from, self.to);
         for class in [Class::Breaking, Class::Compatible] {
-            let changes: Vec<&Change> = self.changes.iter().filter(|c| c.class == class).collect();
+            let changes: Vec<&Change> = self.changes.iter().filter(|c| c.class() == class).collect();
             out.push_str(&format!("\n{} ({}):\n", class.as_str(), changes.len()));
             if changes.is_empty() {
                 out.push_str("  none\n");
@@ -125,12 +220,18 @@ impl Report {
             "semver": bump.as_str(),
             "next_version": format!("{}+waldur.{}", bump.next(crate_version), self.to),
             "changes": self.changes.iter().map(|c| json!({
-                "class": c.class.as_str(),
-                "kind": c.kind,
+                "class": c.class().as_str(),
+                "kind": c.kind.as_str(),
                 "location": c.location,
                 "detail": c.detail,
             })).collect::<Vec<_>>(),
         })
+    }
+}
+
+impl Change {
+    pub fn class(&self) -> Class {
+        self.kind.class()
     }
 }
 
@@ -151,12 +252,12 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
     let mut changes = Vec::new();
     compare_schemas(&a, &b, &mut changes);
     compare_operations(&a, &b, &mut changes);
-    changes.sort_by(|x, y| (x.class, &x.location, x.kind).cmp(&(y.class, &y.location, y.kind)));
+    changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
     Report { from: old.version().unwrap_or("?").to_string(), to: new.version().unwrap_or("?").to_string(), changes }
 }
 
-fn push(changes: &mut Vec<Change>, class: Class, kind: &'static str, location: String, detail: String) {
-    changes.push(Change { class, kind, location, detail });
+fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: String, detail: String) {
+    changes.push(Change { kind, location, detail });
 }
 
 /// A short description of a schema's Rust shape, for "type changed" messages.
@@ -198,7 +299,7 @@ fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
     let (old, new) = (schemas(a.doc), schemas(b.doc));
     for (name, schema) in &old {
         let Some(other) = new.get(name) else {
-            push(changes, Class::Breaking, "type_removed", format!("type {name}"), "removed from the crate".into());
+            push(changes, ChangeKind::TypeRemoved, format!("type {name}"), "removed from the crate".into());
             continue;
         };
         compare_enum(a, b, name, schema, other, changes);
@@ -216,21 +317,20 @@ fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         for (field, fs) in &op {
             let location = format!("{name}.{field}");
             let Some(nf) = np.get(field) else {
-                push(changes, Class::Breaking, "field_removed", location, "field removed".into());
+                push(changes, ChangeKind::FieldRemoved, location, "field removed".into());
                 continue;
             };
             let (was, now) = (describe(fs), describe(nf));
             let was_opt = !or.contains(field) || was.ends_with('?');
             let now_opt = !nr.contains(field) || now.ends_with('?');
             if was.trim_end_matches('?') != now.trim_end_matches('?') {
-                push(changes, Class::Breaking, "field_type_changed", location.clone(), format!("type {was} → {now}"));
+                push(changes, ChangeKind::FieldTypeChanged, location.clone(), format!("type {was} → {now}"));
             }
             if was.ends_with('?') != now.ends_with('?') {
                 let what = if now.ends_with('?') { "becomes nullable" } else { "is no longer nullable" };
                 push(
                     changes,
-                    Class::Breaking,
-                    "field_nullability_changed",
+                    ChangeKind::FieldNullabilityChanged,
                     location.clone(),
                     format!("{what} (the Rust type changes between T and Option<T>)"),
                 );
@@ -238,8 +338,7 @@ fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
                 let what = if nr.contains(field) { "becomes required" } else { "becomes optional" };
                 push(
                     changes,
-                    Class::Breaking,
-                    "field_required_changed",
+                    ChangeKind::FieldRequiredChanged,
                     location.clone(),
                     format!("{what} (the Rust type changes between T and Option<T>)"),
                 );
@@ -249,15 +348,14 @@ fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         for field in np.keys().filter(|f| !op.contains_key(*f)) {
             push(
                 changes,
-                Class::Breaking,
-                "field_added",
+                ChangeKind::FieldAdded,
                 format!("{name}.{field}"),
                 format!("new field ({}): breaks struct literals of {name}; harmless on the wire", describe(&np[field])),
             );
         }
     }
     for name in new.keys().filter(|n| !old.contains_key(*n)) {
-        push(changes, Class::Compatible, "type_added", format!("type {name}"), "new type".into());
+        push(changes, ChangeKind::TypeAdded, format!("type {name}"), "new type".into());
     }
 }
 
@@ -269,15 +367,15 @@ fn compare_enum(a: &Side, b: &Side, location: &str, old: &Value, new: &Value, ch
     }
     let open = b.open.contains(location) || a.open.contains(location);
     for value in now.iter().filter(|v| !was.contains(v)) {
-        let (class, detail) = if open {
-            (Class::Compatible, format!("new value `{value}` (an open enum: arrives as a known variant or Unknown)"))
+        let detail = if open {
+            format!("new value `{value}` (an open enum: arrives as a known variant or Unknown)")
         } else {
-            (Class::Breaking, format!("new value `{value}`: breaks exhaustive matches; old clients fail to decode it"))
+            format!("new value `{value}`: breaks exhaustive matches; old clients fail to decode it")
         };
-        push(changes, class, "enum_value_added", location.to_string(), detail);
+        push(changes, ChangeKind::EnumValueAdded { open }, location.to_string(), detail);
     }
     for value in was.iter().filter(|v| !now.contains(v)) {
-        push(changes, Class::Breaking, "enum_value_removed", location.to_string(), format!("value `{value}` removed"));
+        push(changes, ChangeKind::EnumValueRemoved, location.to_string(), format!("value `{value}` removed"));
     }
 }
 
@@ -289,7 +387,7 @@ struct Op<'a> {
 }
 
 fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
-    validate::operations(doc)
+    openapi::operations(doc)
         .into_iter()
         .map(|o| {
             (
@@ -330,14 +428,13 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
     for (id, o) in &old {
         let location = format!("operation {id}");
         let Some((_, n)) = new.iter().find(|(nid, _)| nid == id) else {
-            push(changes, Class::Breaking, "operation_removed", location, format!("{} {} removed", o.method, o.path));
+            push(changes, ChangeKind::OperationRemoved, location, format!("{} {} removed", o.method, o.path));
             continue;
         };
         if o.method != n.method || o.path != n.path {
             push(
                 changes,
-                Class::Compatible,
-                "operation_moved",
+                ChangeKind::OperationMoved,
                 location.clone(),
                 format!("{} {} → {} {} (same method name)", o.method, o.path, n.method, n.path),
             );
@@ -346,32 +443,23 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         for (key, p) in &op_params {
             let at = format!("{key} of {id}");
             let Some((_, q)) = np_params.iter().find(|(k, _)| k == key) else {
-                push(
-                    changes,
-                    Class::Breaking,
-                    "parameter_removed",
-                    at,
-                    "removed (its builder method disappears)".into(),
-                );
+                push(changes, ChangeKind::ParameterRemoved, at, "removed (its builder method disappears)".into());
                 continue;
             };
             let (was, now) = (p.get("schema").map(describe), q.get("schema").map(describe));
             if was != now {
                 push(
                     changes,
-                    Class::Breaking,
-                    "parameter_type_changed",
+                    ChangeKind::ParameterTypeChanged,
                     at.clone(),
                     format!("type {} → {}", was.unwrap_or_default(), now.unwrap_or_default()),
                 );
             }
             let (rw, rn) = (p["required"] == Value::Bool(true), q["required"] == Value::Bool(true));
             if rw != rn {
-                let class = if rn { Class::Breaking } else { Class::Compatible };
                 push(
                     changes,
-                    class,
-                    "parameter_required_changed",
+                    ChangeKind::ParameterRequiredChanged { now_required: rn },
                     at.clone(),
                     if rn { "becomes required".into() } else { "becomes optional".into() },
                 );
@@ -379,8 +467,7 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
             if p.get("explode") != q.get("explode") || p.get("style") != q.get("style") {
                 push(
                     changes,
-                    Class::Compatible,
-                    "parameter_encoding_changed",
+                    ChangeKind::ParameterEncodingChanged,
                     at.clone(),
                     "style/explode changed: how the value is sent changes".into(),
                 );
@@ -392,32 +479,25 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         }
         for (key, q) in np_params.iter().filter(|(k, _)| !op_params.iter().any(|(ok, _)| ok == k)) {
             let required = q["required"] == Value::Bool(true);
-            let class = if required { Class::Breaking } else { Class::Compatible };
             let what =
                 if required { "new required parameter" } else { "new optional parameter (a new builder method)" };
-            push(changes, class, "parameter_added", format!("{key} of {id}"), what.into());
+            push(changes, ChangeKind::ParameterAdded { required }, format!("{key} of {id}"), what.into());
         }
         match (json_schema(a.doc, o.op.get("requestBody")), json_schema(b.doc, n.op.get("requestBody"))) {
             (Some(x), Some(y)) if describe(x) != describe(y) => {
                 push(
                     changes,
-                    Class::Breaking,
-                    "request_body_changed",
+                    ChangeKind::RequestBodyChanged,
                     format!("request body of {id}"),
                     format!("{} → {}", describe(x), describe(y)),
                 );
             }
-            (Some(_), None) => push(
-                changes,
-                Class::Breaking,
-                "request_body_removed",
-                format!("request body of {id}"),
-                "removed".into(),
-            ),
+            (Some(_), None) => {
+                push(changes, ChangeKind::RequestBodyRemoved, format!("request body of {id}"), "removed".into())
+            }
             (None, Some(y)) => push(
                 changes,
-                Class::Breaking,
-                "request_body_added",
+                ChangeKind::RequestBodyAdded,
                 format!("request body of {id}"),
                 format!("now takes {}", describe(y)),
             ),
@@ -430,7 +510,7 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         for status in &os {
             let at = format!("response {status} of {id}");
             if !ns.contains(status) {
-                push(changes, Class::Compatible, "status_removed", at, "no longer documented".into());
+                push(changes, ChangeKind::StatusRemoved, at, "no longer documented".into());
                 continue;
             }
             let (x, y) =
@@ -438,24 +518,17 @@ fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
             let (dx, dy) = (x.map(describe), y.map(describe));
             if dx != dy {
                 let show = |d: Option<String>| d.unwrap_or_else(|| "no body".into());
-                push(changes, Class::Breaking, "response_body_changed", at, format!("{} → {}", show(dx), show(dy)));
+                push(changes, ChangeKind::ResponseBodyChanged, at, format!("{} → {}", show(dx), show(dy)));
             }
         }
         for status in ns.iter().filter(|s| !os.contains(s)) {
-            push(
-                changes,
-                Class::Compatible,
-                "status_added",
-                format!("response {status} of {id}"),
-                "newly documented".into(),
-            );
+            push(changes, ChangeKind::StatusAdded, format!("response {status} of {id}"), "newly documented".into());
         }
     }
     for (id, n) in new.iter().filter(|(id, _)| !old.iter().any(|(oid, _)| oid == id)) {
         push(
             changes,
-            Class::Compatible,
-            "operation_added",
+            ChangeKind::OperationAdded,
             format!("operation {id}"),
             format!("{} {} (a new method)", n.method, n.path),
         );

@@ -8,8 +8,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::load::{Spec, escape_pointer};
-use crate::validate::METHODS;
+use crate::load::Spec;
+use crate::openapi::METHODS;
+use crate::openapi::escape_pointer;
 
 /// Path prefix of the course-accounts API.
 pub const DEFAULT_PREFIX: &str = "/api/marketplace-course-accounts/";
@@ -147,7 +148,7 @@ pub fn extract_yaml(spec: &Spec, selection: &Selection, source_label: &str) -> R
         Selection::PathPrefix(p) => format!("paths under {p}"),
         Selection::Tag(t) => format!("operations tagged {t}"),
     };
-    let operations = crate::validate::operations(&slice).len();
+    let operations = crate::openapi::operations(&slice).len();
     let schemas = slice.pointer("/components/schemas").and_then(Value::as_object).map_or(0, Map::len);
     Ok(format!(
         "# Extracted by `cargo xtask extract` from {source_label} (Waldur {version}, sha256 {}):\n\

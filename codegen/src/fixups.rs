@@ -12,8 +12,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::load::escape_pointer;
-use crate::validate::{self, deref, operations};
+use crate::openapi::escape_pointer;
+use crate::openapi::{self, deref, operations};
 
 /// A Waldur release number, compared numerically (`7.10.0 > 7.9.0`).
 pub type Release = (u32, u32, u32);
@@ -323,7 +323,7 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
         .ok_or_else(|| format!("{state_ptr} no longer refers to a named enum"))?
         .to_string();
     let name = reference.rsplit('/').next().unwrap_or_default().to_string();
-    let values: Vec<Value> = validate::resolve(doc, &reference)
+    let values: Vec<Value> = openapi::resolve(doc, &reference)
         .and_then(|s| s.get("enum"))
         .and_then(Value::as_array)
         .cloned()

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
 use crate::fixups::Applied;
+use crate::openapi::operations;
 use crate::panics;
-use crate::validate::operations;
 
 /// The progenitor release the workspace pins (`=0.15.1` in Cargo.toml; a test keeps them equal).
 pub const PROGENITOR_VERSION: &str = "0.15.1";
@@ -22,9 +22,9 @@ fn settings(applied: &Applied, standalone: bool) -> progenitor::GenerationSettin
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq");
     if !standalone {
-        // The hand-written `hooks` module implements ClientHooks (retries, header hygiene); Expected
+        // The hand-written `transport` module implements ClientHooks (retries, header hygiene); Expected
         // makes a missing implementation a compile error instead of silently falling back.
-        settings.with_hooks(progenitor::HooksMode::Expected).with_inner_type(quote!(crate::hooks::Inner));
+        settings.with_hooks(progenitor::HooksMode::Expected).with_inner_type(quote!(crate::transport::Inner));
     }
     for (schema, rust_type) in &applied.replacements {
         settings.with_replacement(schema, rust_type, std::iter::empty());
@@ -72,8 +72,8 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     path.iter()
         .map(|segment| match segment {
             Segment::Seq { index } => format!("/{index}"),
-            Segment::Map { key } => format!("/{}", crate::load::escape_pointer(key)),
-            Segment::Enum { variant } => format!("/{}", crate::load::escape_pointer(variant)),
+            Segment::Map { key } => format!("/{}", crate::openapi::escape_pointer(key)),
+            Segment::Enum { variant } => format!("/{}", crate::openapi::escape_pointer(variant)),
             Segment::Unknown => "/?".to_string(),
         })
         .collect()
@@ -94,7 +94,7 @@ fn locate_panic(file: &Path, doc: &Value, applied: &Applied, standalone: bool) -
         let mut single = types_only.clone();
         let mut item = op.path_item.clone();
         if let Some(map) = item.as_object_mut() {
-            map.retain(|k, _| !crate::validate::METHODS.contains(&k.as_str()) || k == op.method);
+            map.retain(|k, _| !crate::openapi::METHODS.contains(&k.as_str()) || k == op.method);
         }
         single["paths"][op.path] = item;
         if let Err(panic) = generate_once(file, &single, applied, standalone) {
@@ -108,20 +108,34 @@ fn locate_panic(file: &Path, doc: &Value, applied: &Applied, standalone: bool) -
     None
 }
 
-/// The operations of `doc` as `(path, method, id, pointer)`.
-fn op_keys(doc: &Value) -> Vec<(String, String, String, String)> {
+/// An operation as the halving search tracks it: where it is, what it is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpKey {
+    path: String,
+    method: String,
+    id: String,
+    pointer: String,
+}
+
+/// The operations of `doc`, in document order.
+fn op_keys(doc: &Value) -> Vec<OpKey> {
     operations(doc)
         .iter()
-        .map(|o| (o.path.to_string(), o.method.to_string(), o.id().to_string(), o.pointer.clone()))
+        .map(|o| OpKey {
+            path: o.path.to_string(),
+            method: o.method.to_string(),
+            id: o.id().to_string(),
+            pointer: o.pointer.clone(),
+        })
         .collect()
 }
 
 /// `doc` with only the operations `keep`.
-fn subset(doc: &Value, keep: &[(String, String, String, String)]) -> Value {
+fn subset(doc: &Value, keep: &[OpKey]) -> Value {
     let mut out = doc.clone();
-    for (path, method, _, _) in op_keys(doc) {
-        if !keep.iter().any(|(p, m, _, _)| *p == path && *m == method) {
-            crate::remove_operation(&mut out, &path, &method);
+    for op in op_keys(doc) {
+        if !keep.iter().any(|k| k.path == op.path && k.method == op.method) {
+            crate::remove_operation(&mut out, &op.path, &op.method);
         }
     }
     out
@@ -142,9 +156,7 @@ pub fn tokens_skipping(
             Ok(Err(e)) => e.message,
             Err(panic) => format!("the generator panicked: {panic}"),
         };
-        let fails = |keep: &[(String, String, String, String)]| {
-            !matches!(generate_once(file, &subset(doc, keep), applied, standalone), Ok(Ok(_)))
-        };
+        let fails = |keep: &[OpKey]| !matches!(generate_once(file, &subset(doc, keep), applied, standalone), Ok(Ok(_)));
         if fails(&[]) {
             return Err(Error::at(
                 file,
@@ -158,25 +170,20 @@ pub fn tokens_skipping(
             let (left, right) = candidates.split_at(candidates.len() / 2);
             candidates = if fails(left) { left.to_vec() } else { right.to_vec() };
         }
-        let Some((path, method, id, pointer)) = candidates.pop().filter(|c| fails(std::slice::from_ref(c))) else {
+        let Some(culprit) = candidates.pop().filter(|c| fails(std::slice::from_ref(c))) else {
             return Err(Error::at(
                 file,
                 "/paths",
                 format!("generation fails only for a combination of operations: {failure}"),
             ));
         };
-        let reason = match generate_once(
-            file,
-            &subset(doc, &[(path.clone(), method.clone(), id.clone(), pointer.clone())]),
-            applied,
-            standalone,
-        ) {
+        let reason = match generate_once(file, &subset(doc, std::slice::from_ref(&culprit)), applied, standalone) {
             Ok(Err(e)) => e.message,
             Err(panic) => format!("the generator panicked: {panic}"),
             Ok(Ok(_)) => failure,
         };
-        crate::remove_operation(doc, &path, &method);
-        skipped.push(crate::Skipped { operation: id, pointer, reason });
+        crate::remove_operation(doc, &culprit.path, &culprit.method);
+        skipped.push(crate::Skipped { operation: culprit.id, pointer: culprit.pointer, reason });
     }
 }
 

@@ -9,6 +9,8 @@ pub mod extract;
 pub mod fixups;
 pub mod generate;
 pub mod load;
+pub mod measure;
+pub mod openapi;
 mod panics;
 pub mod surface;
 pub mod validate;
@@ -45,7 +47,7 @@ pub struct Options {
     pub spec_label: String,
     /// Leave out operations the generator cannot handle, and report them, instead of failing.
     pub skip_unsupported: bool,
-    /// Generate a client that stands alone (no hand-written `hooks` module to plug into), for
+    /// Generate a client that stands alone (no hand-written `transport` module to plug into), for
     /// documents other than the fragment, such as the whole Waldur API.
     pub standalone: bool,
 }
@@ -103,7 +105,7 @@ pub fn prepare(spec: &Spec, options: &Options) -> Result<Prepared> {
     let replaced = applied.replacements.iter().map(|(name, _)| name.clone()).collect();
     let mut skipped = Vec::new();
     if options.skip_unsupported {
-        let refused: Vec<(String, String, Skipped)> = validate::operations(&doc)
+        let refused: Vec<(String, String, Skipped)> = openapi::operations(&doc)
             .iter()
             .filter_map(|op| {
                 validate::supported_operation(file, &doc, op, &replaced).err().map(|e| {
@@ -129,7 +131,7 @@ pub(crate) fn remove_operation(doc: &mut serde_json::Value, path: &str, method: 
         && let Some(item) = paths.get_mut(path).and_then(serde_json::Value::as_object_mut)
     {
         item.shift_remove(method);
-        if !item.keys().any(|k| validate::METHODS.contains(&k.as_str())) {
+        if !item.keys().any(|k| openapi::METHODS.contains(&k.as_str())) {
             paths.shift_remove(path);
         }
     }
@@ -148,7 +150,7 @@ pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
         generate::tokens(file, &doc, &applied, options.standalone)?
     };
     let body = generate::format(file, tokens)?;
-    let operations = validate::operations(&doc).len();
+    let operations = openapi::operations(&doc).len();
     let code = format!("{}{body}", header(spec, options, &applied, &version, &skipped));
     Ok(Rendered { code, fixups: applied, operations, skipped })
 }

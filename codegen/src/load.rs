@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Place, Result};
+use crate::openapi::escape_pointer;
 
 /// Inputs larger than this are refused before parsing: the whole Waldur 7.9.0 API is 3 MB.
 pub const MAX_SPEC_BYTES: usize = 64 * 1024 * 1024;
@@ -137,16 +138,6 @@ fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> R
             ));
         }
     })
-}
-
-/// Escapes one JSON pointer segment (RFC 6901).
-pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// Undoes [`escape_pointer`].
-pub fn unescape_pointer(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -11,65 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
-use crate::load::{escape_pointer, unescape_pointer};
-
-/// HTTP methods an OpenAPI 3.0 path item may hold.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/// One operation found in `paths`, with the pointer to it.
-pub struct OperationRef<'a> {
-    pub path: &'a str,
-    pub method: &'a str,
-    pub pointer: String,
-    pub operation: &'a Value,
-    pub path_item: &'a Value,
-}
-
-impl OperationRef<'_> {
-    pub fn id(&self) -> &str {
-        self.operation.get("operationId").and_then(Value::as_str).unwrap_or("<no operationId>")
-    }
-
-    fn place(&self, suffix: &str) -> Place {
-        Place::Operation { id: self.id().to_string(), pointer: format!("{}{suffix}", self.pointer) }
-    }
-}
-
-/// Every operation of the document, in document order.
-pub fn operations(doc: &Value) -> Vec<OperationRef<'_>> {
-    let mut out = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else { return out };
-    for (path, item) in paths {
-        for method in METHODS {
-            if let Some(operation) = item.get(method) {
-                out.push(OperationRef {
-                    path,
-                    method,
-                    pointer: format!("/paths/{}/{method}", escape_pointer(path)),
-                    operation,
-                    path_item: item,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Resolves a local `$ref` (`#/a/b`) against the document.
-pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
-    reference.strip_prefix('#').and_then(|p| doc.pointer(p))
-}
-
-/// Follows `$ref` chains to the value they name (at most 64 hops; a longer chain is a cycle).
-pub fn deref<'a>(doc: &'a Value, mut value: &'a Value) -> Option<&'a Value> {
-    for _ in 0..64 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(r) => value = resolve(doc, r)?,
-            None => return Some(value),
-        }
-    }
-    None
-}
+use crate::openapi::{OperationRef, deref, escape_pointer, operations, parameters, resolve, template_params};
 
 /// The document's own shape: version, references, operation ids and path parameters.
 pub fn structure(file: &Path, doc: &Value) -> Result<()> {
@@ -188,22 +130,6 @@ fn check_refs(file: &Path, doc: &Value, value: &Value, pointer: &mut String) -> 
     Ok(())
 }
 
-/// The parameters of an operation (path-item level ones first), each dereferenced, with its pointer.
-pub fn parameters<'a>(doc: &'a Value, op: &OperationRef<'a>) -> Vec<(String, &'a Value)> {
-    let mut out = Vec::new();
-    let item_pointer = op.pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default();
-    for (base, params) in
-        [(item_pointer, op.path_item.get("parameters")), (op.pointer.clone(), op.operation.get("parameters"))]
-    {
-        for (i, p) in params.and_then(Value::as_array).into_iter().flatten().enumerate() {
-            if let Some(p) = deref(doc, p) {
-                out.push((format!("{base}/parameters/{i}"), p));
-            }
-        }
-    }
-    out
-}
-
 fn check_path_params(file: &Path, doc: &Value, op: &OperationRef<'_>) -> Result<()> {
     let template: BTreeSet<String> = template_params(op.path);
     let mut declared = BTreeSet::new();
@@ -235,11 +161,6 @@ fn check_path_params(file: &Path, doc: &Value, op: &OperationRef<'_>) -> Result<
         ));
     }
     Ok(())
-}
-
-/// The `{name}` placeholders of a path template.
-pub fn template_params(path: &str) -> BTreeSet<String> {
-    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())).collect()
 }
 
 /// Refuses constructs progenitor 0.15.1 panics on or would get wrong on the wire. Runs after fixups.
@@ -379,9 +300,4 @@ fn is_status_key(status: &str) -> bool {
     b.len() == 3
         && (b'1'..=b'5').contains(&b[0])
         && (b[1..].iter().all(u8::is_ascii_digit) || b[1..].eq_ignore_ascii_case(b"XX"))
-}
-
-/// Splits a pointer into unescaped segments.
-pub fn segments(pointer: &str) -> Vec<String> {
-    pointer.split('/').skip(1).map(unescape_pointer).collect()
 }

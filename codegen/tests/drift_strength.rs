@@ -1,6 +1,12 @@
 //! How strong the drift check is: single-point mutations of the fragment (every kind of value, spread
 //! over the whole document, plus edits that change no generated line) and of the generated file are
 //! all caught, and an unchanged tree, also when checked out with CRLF line endings, never is.
+//!
+//! Every mutated spec is re-serialised, which alone changes the spec digest in the header; so each
+//! value mutation is also rendered against a re-serialised but unmutated baseline, and counted as
+//! "changes the code", "refused" (an error naming the place) or "digest-only" (only the header's
+//! digest tells). The split is printed and bounded below, so a generator that ignored its input would
+//! fail here instead of hiding behind the digest.
 
 mod common;
 
@@ -19,6 +25,13 @@ fn check_fails(spec_text: &str, generated: &str) -> Option<String> {
         Ok(rendered) => check::drift("generated.rs", Some(generated), &rendered.code),
         Err(e) => Some(format!("error: {e}")),
     }
+}
+
+/// The generated code without its header (which carries the spec digest), or the error.
+fn render_body(spec_text: &str) -> Result<String, String> {
+    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), spec_text.as_bytes()).map_err(|e| e.to_string())?;
+    let rendered = codegen::render(&spec, &Options::default()).map_err(|e| e.to_string())?;
+    Ok(rendered.code.lines().filter(|l| !l.starts_with("// ")).collect::<Vec<_>>().join("\n"))
 }
 
 fn leaves(value: &Value, at: String, out: &mut Vec<String>) {
@@ -51,6 +64,8 @@ fn every_single_point_mutation_is_caught() {
     let mut missed = Vec::new();
 
     // 1. One value changed, at 45 places spread evenly over the document.
+    let baseline = render_body(&yaml_serde::to_string(&value).unwrap()).expect("the re-serialised spec renders");
+    let (mut changes_code, mut refused, mut digest_only) = (0, 0, Vec::new());
     let step = (pointers.len() / 45).max(1);
     for pointer in pointers.iter().step_by(step).take(45) {
         let mut edited = value.clone();
@@ -67,7 +82,18 @@ fn every_single_point_mutation_is_caught() {
             Some(_) => caught += 1,
             None => missed.push(format!("spec value at {pointer}")),
         }
+        match render_body(&text) {
+            Err(_) => refused += 1,
+            Ok(body) if body != baseline => changes_code += 1,
+            Ok(_) => digest_only.push(pointer.clone()),
+        }
     }
+    println!(
+        "value mutations: {changes_code} change the generated code, {refused} refused with an error, {} digest-only: {digest_only:?}",
+        digest_only.len()
+    );
+    // Descriptions, examples and the like change only doc comments or nothing; the rest must show.
+    assert!(changes_code + refused >= 30, "only {changes_code} + {refused} of 45 mutations change the output");
     // 2. Text edits of the spec that change no generated line: only the digest tells.
     for (what, text) in [
         ("a comment added", format!("{spec_text}# a comment\n")),

@@ -8,16 +8,6 @@ use std::path::Path;
 use codegen::{Options, Spec};
 use proptest::prelude::*;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::Direct(
-            "tests/proptest-regressions/fuzz.txt",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
-
 fn fragment() -> String {
     std::fs::read_to_string(common::spec_path()).unwrap()
 }
@@ -38,7 +28,7 @@ fn edit(text: &str, at: usize, c: char, kind: u8) -> String {
 }
 
 proptest! {
-    #![proptest_config(config(2000))]
+    #![proptest_config(dev_support::proptest_config(dev_support::DEFAULT_CASES))]
 
     #[test]
     fn any_bytes_load_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..512), json in any::<bool>()) {
@@ -50,7 +40,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(300))]
+    #![proptest_config(dev_support::proptest_config(300))]
 
     #[test]
     fn single_character_edits_of_the_fragment_render_or_fail_cleanly(

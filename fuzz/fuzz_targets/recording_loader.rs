@@ -1,6 +1,6 @@
 //! Any recording file: parsed or refused naming the file; what parses round-trips through its stored form.
 #![no_main]
-use contract::recording::Recording;
+use waldur_course_accounts_testkit::recording::Recording;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,11 +1,13 @@
 //! Bulk creation of any number of accounts: split into server-friendly chunks, one create_bulk request
 //! each, with an outcome per chunk so that a failure midway says exactly which emails have accounts.
 
+use reqwest::Method;
 use uuid::Uuid;
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::generated::types::CourseAccount;
+use crate::client::{Client, LIST_PATH};
+use crate::error::{Error, Result};
+use crate::generated::{self, types::CourseAccount};
+use crate::response;
 
 /// Emails per create_bulk request by default: the server creates each account synchronously through
 /// the course service, so one request with thousands of rows risks proxy timeouts.
@@ -130,12 +132,48 @@ impl BulkOutcome {
     }
 }
 
-pub(crate) async fn run(
-    client: &Client,
-    project: Uuid,
-    accounts: Vec<NewAccount>,
-    options: &BulkOptions,
-) -> BulkOutcome {
+/// Bulk creation.
+impl Client {
+    /// Creates accounts for any number of emails, in chunks; the outcome says, per chunk, what was
+    /// created, what failed and what was not attempted. Never retried automatically.
+    pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> BulkOutcome
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<NewAccount>,
+    {
+        run(self, project, accounts.into_iter().map(Into::into).collect(), options).await
+    }
+
+    /// One create_bulk request: the accounts the server returned.
+    async fn create_bulk_chunk(&self, project: Uuid, accounts: &[NewAccount]) -> Result<Vec<CourseAccount>> {
+        use generated::types::{
+            CourseAccountCreateNestedRequest, CourseAccountCreateNestedRequestDescription,
+            CourseAccountCreateNestedRequestEmail,
+        };
+        let mut items = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", a.email));
+            items.push(CourseAccountCreateNestedRequest {
+                email: Some(
+                    CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?,
+                ),
+                description: a
+                    .description
+                    .as_deref()
+                    .map(CourseAccountCreateNestedRequestDescription::try_from)
+                    .transpose()
+                    .map_err(|e| invalid(&e))?,
+            });
+        }
+        let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
+        let info =
+            self.info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
+        let result = self.raw().marketplace_course_accounts_create_bulk().body(body).send().await;
+        Ok(response::from_generated(info, result).await?.value)
+    }
+}
+
+async fn run(client: &Client, project: Uuid, accounts: Vec<NewAccount>, options: &BulkOptions) -> BulkOutcome {
     let mut outcome = BulkOutcome::default();
     let mut stopped = false;
     for chunk in accounts.chunks(options.chunk_size.max(1)) {

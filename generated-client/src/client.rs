@@ -1,23 +1,19 @@
-//! The client a Waldur user holds: construction (credentials, timeouts, TLS, retries) and one method
-//! per thing a user does with course accounts. Everything goes through the generated code except
-//! following the server's `next` links, which are URLs the schema cannot describe.
+//! The client a Waldur user holds: construction (credentials, timeouts, TLS, retries) and the calls
+//! on one account (get, create, delete). Listing lives in `pagination` and bulk creation in `bulk`,
+//! each with its own `impl Client` block on top of this one; this module knows neither.
 
 use std::time::Duration;
 
-use futures::Stream;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use uuid::Uuid;
 
 use crate::auth::Credentials;
-use crate::bulk::{self, BulkOptions, BulkOutcome, NewAccount};
 use crate::error::{Error, RequestInfo, Result};
-use crate::filter::{Filter, apply_filter};
 use crate::generated::{self, types::CourseAccount};
-use crate::hooks::{DEFAULT_USER_AGENT, Inner};
-use crate::pagination::{self, AccountStream, MAX_PAGE_SIZE, Page, Pager};
-use crate::response::{self, Reply};
+use crate::response;
 use crate::retry::RetryPolicy;
+use crate::transport::{Inner, default_user_agent};
 
 pub(crate) const LIST: &str = "marketplace_course_accounts_list";
 pub(crate) const LIST_PATH: &str = "/api/marketplace-course-accounts/";
@@ -153,7 +149,7 @@ impl ClientBuilder {
         // The generated code appends `/api/...` to the base as given.
         let trimmed = base.path().trim_end_matches('/').to_string();
         base.set_path(&trimmed);
-        let user_agent = HeaderValue::from_str(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+        let user_agent = HeaderValue::from_str(&self.user_agent.unwrap_or_else(default_user_agent))
             .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
         self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
         let http = match self.http {
@@ -209,12 +205,12 @@ impl Client {
         &self.base
     }
 
-    fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &reqwest::Client {
         progenitor_client::ClientInfo::client(&self.raw)
     }
 
     /// What errors say about a request: `path` is under the base URL's own path prefix, if any.
-    fn info(&self, operation: &'static str, method: Method, path: String) -> RequestInfo {
+    pub(crate) fn info(&self, operation: &'static str, method: Method, path: String) -> RequestInfo {
         let path = if path.starts_with(LIST_PATH) {
             format!("{}{path}", self.base.path().trim_end_matches('/'))
         } else {
@@ -225,95 +221,6 @@ impl Client {
 
     fn item_path(uuid: Uuid) -> String {
         format!("{LIST_PATH}{uuid}/")
-    }
-
-    /// Every account matching `filter`, all pages, [`MAX_PAGE_SIZE`] per request.
-    pub fn list(&self, filter: Filter) -> AccountStream {
-        self.list_with_page_size(filter, MAX_PAGE_SIZE)
-    }
-
-    /// As [`Client::list`], with another page size (1..=300).
-    pub fn list_with_page_size(&self, filter: Filter, page_size: u32) -> AccountStream {
-        AccountStream::new(Pager::new(self.clone(), filter, page_size))
-    }
-
-    /// The pages of a list, for callers who want page boundaries and per-page totals.
-    pub fn pages(&self, filter: Filter, page_size: u32) -> impl Stream<Item = Result<Page>> + Send + use<> {
-        pagination::pages(Pager::new(self.clone(), filter, page_size))
-    }
-
-    /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
-    pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
-        let reply = self.list_request(filter, Some(page), page_size).await?;
-        let url = self.list_url();
-        let total = pagination::result_count(&reply.headers).and_then(|r| r.ok());
-        let next = pagination::link(&reply.headers, &url, "next").and_then(|r| r.ok());
-        Ok(Page { items: reply.value, number: page, total, next })
-    }
-
-    /// One GET of the list through the generated code; `page: None` leaves the server's default (1).
-    async fn list_request(
-        &self,
-        filter: &Filter,
-        page: Option<u64>,
-        page_size: u32,
-    ) -> Result<Reply<Vec<CourseAccount>>> {
-        let mut builder = apply_filter!(self.raw.marketplace_course_accounts_list(), filter)
-            .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
-        if let Some(page) = page {
-            builder = builder.page(i64::try_from(page).unwrap_or(i64::MAX));
-        }
-        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
-        response::from_generated(info, builder.send().await).await
-    }
-
-    /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
-    fn list_url(&self) -> Url {
-        let mut url = self.base.clone();
-        url.set_path(&format!("{}{LIST_PATH}", self.base.path().trim_end_matches('/')));
-        url
-    }
-
-    /// The first page for the pager, with the URL it stands for (to resolve relative links).
-    pub(crate) async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
-        let reply = self.list_request(filter, None, page_size).await?;
-        let mut url = self.list_url();
-        url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
-        Ok((reply, url))
-    }
-
-    /// A page by the server's own `next` URL (already checked by the pager).
-    pub(crate) async fn get_page(&self, url: &Url) -> Result<Reply<Vec<CourseAccount>>> {
-        let info = self.info(LIST, Method::GET, url.path().to_string());
-        let inner = progenitor_client::ClientInfo::inner(&self.raw);
-        let mut request = self
-            .http()
-            .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .build()
-            .map_err(|e| Error::transport(info.clone(), e))?;
-        inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
-        let response =
-            inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
-        if !response.status().is_success() {
-            return Err(response::error_from_response(info, response).await);
-        }
-        response::decode_response(&info, response).await
-    }
-
-    /// How many accounts match `filter` (HEAD, `X-Result-Count`), without fetching them.
-    pub async fn count(&self, filter: &Filter) -> Result<u64> {
-        let builder = apply_filter!(self.raw.marketplace_course_accounts_count(), filter);
-        let info = self.info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
-        let reply = response::from_generated(info.clone(), builder.send().await).await?;
-        match pagination::result_count(&reply.headers) {
-            Some(Ok(n)) => Ok(n),
-            Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),
-            None => Err(Error::Pagination {
-                request: info,
-                reason: "the count response has no X-Result-Count header".into(),
-            }),
-        }
     }
 
     /// One account. No access and no such account are both [`Error::NotFound`].
@@ -344,44 +251,6 @@ impl Client {
         };
         let info = self.info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
         let result = self.raw.marketplace_course_accounts_create().body(body).send().await;
-        Ok(response::from_generated(info, result).await?.value)
-    }
-
-    /// Creates accounts for any number of emails, in chunks; the outcome says, per chunk, what was
-    /// created, what failed and what was not attempted. Never retried automatically.
-    pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> BulkOutcome
-    where
-        I: IntoIterator<Item = A>,
-        A: Into<NewAccount>,
-    {
-        bulk::run(self, project, accounts.into_iter().map(Into::into).collect(), options).await
-    }
-
-    /// One create_bulk request: the accounts the server returned.
-    pub(crate) async fn create_bulk_chunk(&self, project: Uuid, accounts: &[NewAccount]) -> Result<Vec<CourseAccount>> {
-        use generated::types::{
-            CourseAccountCreateNestedRequest, CourseAccountCreateNestedRequestDescription,
-            CourseAccountCreateNestedRequestEmail,
-        };
-        let mut items = Vec::with_capacity(accounts.len());
-        for a in accounts {
-            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", a.email));
-            items.push(CourseAccountCreateNestedRequest {
-                email: Some(
-                    CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?,
-                ),
-                description: a
-                    .description
-                    .as_deref()
-                    .map(CourseAccountCreateNestedRequestDescription::try_from)
-                    .transpose()
-                    .map_err(|e| invalid(&e))?,
-            });
-        }
-        let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
-        let info =
-            self.info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
-        let result = self.raw.marketplace_course_accounts_create_bulk().body(body).send().await;
         Ok(response::from_generated(info, result).await?.value)
     }
 

@@ -16,12 +16,12 @@ pub mod filter;
 #[rustfmt::skip]
 #[allow(missing_docs)]
 pub mod generated;
-pub mod hooks;
 pub mod ordering;
 pub mod pagination;
 mod response;
 pub mod retry;
 pub mod state;
+pub mod transport;
 
 pub use auth::{Credentials, Token};
 pub use bulk::{BulkOptions, BulkOutcome, ChunkOutcome, ChunkStatus, NewAccount};

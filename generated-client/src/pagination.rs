@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use reqwest::Url;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, Url};
 
-use crate::client::Client;
+use crate::client::{Client, LIST, LIST_PATH};
 use crate::error::{Error, RequestInfo, Result};
-use crate::filter::Filter;
+use crate::filter::{Filter, apply_filter};
 use crate::generated::types::CourseAccount;
+use crate::response::{self, Reply};
 
 /// The server's maximum page size (larger values are silently clamped to it).
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -123,8 +124,100 @@ fn page_number(url: &Url) -> Option<u64> {
     url.query_pairs().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok())
 }
 
+/// Listing: the all-pages stream, pages, one page, and the count.
+impl Client {
+    /// Every account matching `filter`, all pages, [`MAX_PAGE_SIZE`] per request.
+    pub fn list(&self, filter: Filter) -> AccountStream {
+        self.list_with_page_size(filter, MAX_PAGE_SIZE)
+    }
+
+    /// As [`Client::list`], with another page size (1..=300).
+    pub fn list_with_page_size(&self, filter: Filter, page_size: u32) -> AccountStream {
+        AccountStream::new(Pager::new(self.clone(), filter, page_size))
+    }
+
+    /// The pages of a list, for callers who want page boundaries and per-page totals.
+    pub fn pages(&self, filter: Filter, page_size: u32) -> impl Stream<Item = Result<Page>> + Send + use<> {
+        pages(Pager::new(self.clone(), filter, page_size))
+    }
+
+    /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
+    pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
+        let reply = self.list_request(filter, Some(page), page_size).await?;
+        let url = self.list_url();
+        let total = result_count(&reply.headers).and_then(|r| r.ok());
+        let next = link(&reply.headers, &url, "next").and_then(|r| r.ok());
+        Ok(Page { items: reply.value, number: page, total, next })
+    }
+
+    /// One GET of the list through the generated code; `page: None` leaves the server's default (1).
+    async fn list_request(
+        &self,
+        filter: &Filter,
+        page: Option<u64>,
+        page_size: u32,
+    ) -> Result<Reply<Vec<CourseAccount>>> {
+        let mut builder = apply_filter!(self.raw().marketplace_course_accounts_list(), filter)
+            .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
+        if let Some(page) = page {
+            builder = builder.page(i64::try_from(page).unwrap_or(i64::MAX));
+        }
+        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
+        response::from_generated(info, builder.send().await).await
+    }
+
+    /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
+    fn list_url(&self) -> Url {
+        let mut url = self.base_url().clone();
+        url.set_path(&format!("{}{LIST_PATH}", self.base_url().path().trim_end_matches('/')));
+        url
+    }
+
+    /// The first page for the pager, with the URL it stands for (to resolve relative links).
+    async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
+        let reply = self.list_request(filter, None, page_size).await?;
+        let mut url = self.list_url();
+        url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
+        Ok((reply, url))
+    }
+
+    /// A page by the server's own `next` URL (already checked by the pager).
+    async fn get_page(&self, url: &Url) -> Result<Reply<Vec<CourseAccount>>> {
+        let info = self.info(LIST, Method::GET, url.path().to_string());
+        let inner = progenitor_client::ClientInfo::inner(self.raw());
+        let mut request = self
+            .http()
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()
+            .map_err(|e| Error::transport(info.clone(), e))?;
+        inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
+        let response =
+            inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
+        if !response.status().is_success() {
+            return Err(response::error_from_response(info, response).await);
+        }
+        response::decode_response(&info, response).await
+    }
+
+    /// How many accounts match `filter` (HEAD, `X-Result-Count`), without fetching them.
+    pub async fn count(&self, filter: &Filter) -> Result<u64> {
+        let builder = apply_filter!(self.raw().marketplace_course_accounts_count(), filter);
+        let info = self.info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
+        let reply = response::from_generated(info.clone(), builder.send().await).await?;
+        match result_count(&reply.headers) {
+            Some(Ok(n)) => Ok(n),
+            Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),
+            None => Err(Error::Pagination {
+                request: info,
+                reason: "the count response has no X-Result-Count header".into(),
+            }),
+        }
+    }
+}
+
 /// Walks the pages of one list request.
-pub(crate) struct Pager {
+struct Pager {
     client: Client,
     filter: Filter,
     page_size: u32,
@@ -142,7 +235,7 @@ pub(crate) struct Pager {
 const UNKNOWN: u64 = u64::MAX;
 
 impl Pager {
-    pub(crate) fn new(client: Client, filter: Filter, page_size: u32) -> Self {
+    fn new(client: Client, filter: Filter, page_size: u32) -> Self {
         Pager {
             client,
             filter,
@@ -159,16 +252,12 @@ impl Pager {
 
     fn fail(&self, url: &Url, reason: String) -> Error {
         Error::Pagination {
-            request: RequestInfo {
-                operation: crate::client::LIST,
-                method: reqwest::Method::GET,
-                path: url.path().to_string(),
-            },
+            request: RequestInfo { operation: LIST, method: reqwest::Method::GET, path: url.path().to_string() },
             reason,
         }
     }
 
-    pub(crate) async fn next_page(&mut self) -> Result<Option<Page>> {
+    async fn next_page(&mut self) -> Result<Option<Page>> {
         if self.done {
             return Ok(None);
         }
@@ -231,7 +320,7 @@ impl Pager {
                 ),
             ));
         }
-        if !next.path().ends_with(crate::client::LIST_PATH) {
+        if !next.path().ends_with(LIST_PATH) {
             return Err(self.fail(next, format!("the next link leaves the list endpoint ({})", next.path())));
         }
         if self.seen.contains(next.as_str()) {
@@ -264,7 +353,7 @@ pub struct AccountStream {
 }
 
 impl AccountStream {
-    pub(crate) fn new(pager: Pager) -> Self {
+    fn new(pager: Pager) -> Self {
         let total = pager.total.clone();
         let pages =
             stream::try_unfold(
@@ -293,6 +382,6 @@ impl Stream for AccountStream {
 }
 
 /// Pages of a list, for callers who want page boundaries.
-pub(crate) fn pages(pager: Pager) -> impl Stream<Item = Result<Page>> + Send {
+fn pages(pager: Pager) -> impl Stream<Item = Result<Page>> + Send {
     stream::try_unfold(pager, |mut pager| async move { Ok(pager.next_page().await?.map(|page| (page, pager))) })
 }

@@ -1,7 +1,7 @@
-//! Property tests standing in for fuzzing (cargo-fuzz needs a nightly toolchain this project does not
-//! have): the `Link` header parser and the DRF error parser take any input without panicking, and
-//! parse well-formed input exactly. `PROPTEST_CASES=100000` runs a longer campaign; failures found are
-//! kept in `proptest-regressions/` and replayed first.
+//! Property tests beside the cargo-fuzz targets in `fuzz/` (which need `RUSTC_BOOTSTRAP=1` and run
+//! outside `cargo test`): the `Link` header parser and the DRF error parser take any input without
+//! panicking, and parse well-formed input exactly. `PROPTEST_CASES=100000` runs a longer campaign;
+//! failures found are kept in `fuzz.proptest-regressions` beside this file and replayed first.
 
 use proptest::prelude::*;
 use waldur_course_accounts::ErrorBody;
@@ -23,18 +23,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 2000,
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::Direct(
-            "tests/proptest-regressions/fuzz.txt",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(dev_support::proptest_config(dev_support::DEFAULT_CASES))]
 
     #[test]
     fn link_parser_takes_any_text(text in ".{0,300}") {

@@ -77,3 +77,27 @@ fn a_broken_spec_fails_cleanly_and_leaves_the_output_untouched() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 2, "no temporary file is left behind: {leftovers:?}");
 }
+
+#[test]
+fn regenerates_over_a_corrupted_generated_file() {
+    // A merge conflict or garbage in generated.rs must not stop its own regeneration: the generator
+    // never compiles or parses the file it writes (xtask does not depend on the client crate).
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("generated.rs");
+    let out_arg = out_file.to_str().unwrap();
+    let spec = root().join("openapi/course-accounts.yaml");
+    let spec_arg = spec.to_str().unwrap();
+    let mut garbage = b"<<<<<<< HEAD\npub struct {{{ not rust\n=======\n".to_vec();
+    garbage.extend_from_slice(&[0xff, 0xfe, 0x00, b'\n']);
+    std::fs::write(&out_file, &garbage).unwrap();
+
+    let check = xtask(&["codegen", "--check", "--spec", spec_arg, "--out", out_arg]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("+// @generated"), "the diff shows what is missing");
+    let regenerated = xtask(&["codegen", "--spec", spec_arg, "--out", out_arg]);
+    assert!(regenerated.status.success(), "{}", text(&regenerated.stderr));
+    assert_eq!(
+        std::fs::read(&out_file).unwrap(),
+        std::fs::read(root().join("generated-client/src/generated.rs")).unwrap()
+    );
+}

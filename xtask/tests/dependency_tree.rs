@@ -1,30 +1,54 @@
-//! The published client must compile fast for consumers: no generator, no YAML, no build script of its own.
+//! Dependency direction: the published client compiles fast for consumers (no generator, no YAML, no
+//! build script, no test-only crates), and xtask depends on the generator only, never on the client it
+//! generates (a broken `generated.rs` must not block its own regeneration).
 
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn published_client_has_no_generator_or_yaml_dependencies() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// `cargo tree -p PACKAGE -e EDGES`, one crate a line.
+fn tree(package: &str, edges: &str) -> String {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--locked",
-            "--offline",
-            "-p",
-            "waldur-course-accounts",
-            "-e",
-            "normal,build",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(root)
+        .args(["tree", "--locked", "--offline", "-p", package, "-e", edges, "--prefix", "none"])
+        .current_dir(root())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let tree = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn xtask_depends_on_the_generator_only() {
+    let tree = tree("xtask", "normal,build");
+    assert!(tree.lines().any(|l| l.starts_with("codegen v")), "{tree}");
+    for banned in ["waldur-course-accounts", "contract-tests", "bench v", "reqwest", "tokio v"] {
+        let hits: Vec<&str> = tree.lines().filter(|l| l.contains(banned)).collect();
+        assert!(hits.is_empty(), "`{banned}` is in xtask's dependency tree: {hits:?}");
+    }
+}
+
+#[test]
+fn published_client_has_no_generator_or_yaml_dependencies() {
+    let root = root();
+    let tree = tree("waldur-course-accounts", "normal,build");
     assert!(tree.contains("progenitor-client"), "the runtime is expected:\n{tree}");
-    for banned in ["yaml", "progenitor-impl", "progenitor v", "typify", "openapiv3", "prettyplease", "codegen"] {
+    for banned in [
+        "yaml",
+        "progenitor-impl",
+        "progenitor v",
+        "typify",
+        "openapiv3",
+        "prettyplease",
+        "codegen",
+        // Test-only crates belong in dev-dependencies.
+        "proptest",
+        "tracing-subscriber",
+        "wiremock",
+        "dev-support",
+    ] {
         let hits: Vec<&str> = tree.lines().filter(|l| l.contains(banned)).collect();
         assert!(hits.is_empty(), "`{banned}` is in the client's dependency tree: {hits:?}");
     }

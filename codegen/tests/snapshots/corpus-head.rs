@@ -51,7 +51,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Inner,
+    pub(crate) inner: crate::transport::Inner,
 }
 impl Client {
     /// Create a new client.
@@ -59,7 +59,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::hooks::Inner) -> Self {
+    pub fn new(baseurl: &str, inner: crate::transport::Inner) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -78,7 +78,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Inner,
+        inner: crate::transport::Inner,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -87,7 +87,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Inner> for Client {
+impl ClientInfo<crate::transport::Inner> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -97,7 +97,7 @@ impl ClientInfo<crate::hooks::Inner> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Inner {
+    fn inner(&self) -> &crate::transport::Inner {
         &self.inner
     }
 }
@@ -105,7 +105,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Inner>,
+        Client: ClientHooks<crate::transport::Inner>,
     {}
 };
 impl Client {

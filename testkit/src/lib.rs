@@ -1,0 +1,23 @@
+//! Test code that calls Waldur's course-accounts API without a Waldur server.
+//!
+//! - [`StandIn`]: an in-process, stateful stand-in Waldur on loopback (`start() -> base_url`) that
+//!   behaves as the real server is documented to: token auth, page-number pagination with
+//!   `X-Result-Count` and `Link`, every filter and ordering, DRF error bodies, states, 404/405/409.
+//!   It keeps a log of the requests it answered, so a test can prove what was (not) sent.
+//! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
+//!
+//! let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 25)).await?;
+//! let base_url = waldur.base_url(); // http://127.0.0.1:PORT, token: waldur.token()
+//! # Ok(()) }
+//! ```
+
+pub mod http;
+pub mod recording;
+pub mod replay;
+pub mod standin;
+
+pub use standin::{Flavour, LoggedRequest, StandIn, Waldur};

@@ -1,0 +1,22 @@
+//! Commands that belong to other crates and keep their `cargo xtask` spelling: xtask runs their
+//! binaries with cargo, so that it never builds the client itself (a broken `generated.rs` cannot
+//! block `cargo xtask codegen`).
+
+use crate::exit::{Failure, Outcome};
+use crate::workspace;
+
+/// `cargo run [--release] --package PACKAGE --bin BIN -- ARGS` in the workspace, passing the exit status on.
+pub fn run(package: &str, bin: &str, release: bool, args: &[String]) -> Outcome {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.args(["run", "--locked", "--quiet", "--package", package, "--bin", bin]);
+    if release {
+        command.arg("--release");
+    }
+    let status = command.arg("--").args(args).current_dir(workspace::root()).status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(Failure::Passed(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1))),
+        Err(e) => Err(Failure::Error(format!("cannot run `{bin}` of {package}: {e}"))),
+    }
+}

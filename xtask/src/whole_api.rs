@@ -1,0 +1,140 @@
+//! `cargo xtask whole-api`: generate a whole Waldur schema into a scratch crate and compile it, with
+//! the time and memory each step takes. Never part of CI (minutes and gigabytes).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::exit::{Failure, Outcome};
+use crate::workspace::{self, label};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The whole schema [default: openapi/upstream/waldur-7.9.0-openapi.yaml]
+    #[arg(long, alias = "schema")]
+    from: Option<PathBuf>,
+    /// Scratch crate folder [default: target/whole-api]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Generate only; do not compile.
+    #[arg(long)]
+    no_compile: bool,
+}
+
+/// What the generated code needs, copied from `[workspace.dependencies]` so versions live in one
+/// place; `regress` is what typify's generated pattern checks call (the fragment has none).
+const SCRATCH_DEPENDENCIES: [&str; 6] = ["progenitor-client", "reqwest", "serde", "serde_json", "chrono", "uuid"];
+
+pub fn run(args: Args) -> Outcome {
+    let root = workspace::root();
+    let from = args.from.unwrap_or_else(|| root.join("openapi/upstream/waldur-7.9.0-openapi.yaml"));
+    let dir = args.dir.unwrap_or_else(|| root.join("target/whole-api"));
+    let started = Instant::now();
+    let spec = codegen::Spec::load(&from)?;
+    let total = codegen::openapi::operations(&spec.value).len();
+    let options = codegen::Options {
+        fixups: codegen::Fixups::All,
+        spec_label: label(&from),
+        skip_unsupported: true,
+        standalone: true,
+    };
+    let rendered = codegen::render(&spec, &options)?;
+    let generation = started.elapsed();
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let client_src = root.join("generated-client/src");
+    let lib = format!(
+        "#![allow(clippy::all, dead_code, unused)]\npub mod generated;\n#[path = {:?}]\npub mod ordering;\n#[path = {:?}]\npub mod state;\n",
+        client_src.join("ordering.rs"),
+        client_src.join("state.rs")
+    );
+    for (path, text) in [
+        (dir.join("Cargo.toml"), scratch_manifest(&root)?),
+        (src.join("lib.rs"), lib),
+        (src.join("generated.rs"), rendered.code.clone()),
+    ] {
+        codegen::write::atomic(&path, &text)?;
+    }
+    println!("schema:      {} (Waldur {}), {total} operations", label(&from), spec.version().unwrap_or("?"));
+    println!(
+        "generated:   {} operations, {} left out (listed in the file header), {} lines",
+        rendered.operations,
+        rendered.skipped.len(),
+        rendered.code.lines().count()
+    );
+    println!(
+        "generation:  {:.1} s wall, peak RSS {} (this process)",
+        generation.as_secs_f64(),
+        codegen::measure::peak_rss_kib().map(codegen::measure::mib).unwrap_or_else(|| "unknown".into())
+    );
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for skip in &rendered.skipped {
+        let reason = skip.reason.split(" (at ").next().unwrap_or(&skip.reason);
+        let reason =
+            reason.split('`').enumerate().map(|(i, p)| if i % 2 == 1 { "…" } else { p }).collect::<Vec<_>>().join("`");
+        *reasons.entry(reason).or_default() += 1;
+    }
+    for (reason, n) in &reasons {
+        println!("  left out {n:>3}: {reason}");
+    }
+    if args.no_compile { Ok(()) } else { compile(&dir) }
+}
+
+/// A manifest for the scratch crate with the workspace's own dependency lines.
+fn scratch_manifest(root: &Path) -> Result<String, Failure> {
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let mut manifest = String::from(
+        "[package]\nname = \"whole-api-check\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n",
+    );
+    for name in SCRATCH_DEPENDENCIES {
+        let line = workspace
+            .lines()
+            .find(|l| l.split('=').next().is_some_and(|key| key.trim() == name))
+            .ok_or_else(|| format!("Cargo.toml: [workspace.dependencies] has no `{name}`"))?;
+        manifest.push_str(line);
+        manifest.push('\n');
+    }
+    manifest.push_str("regress = \"0.10\"\n");
+    Ok(manifest)
+}
+
+/// `cargo check` of the scratch crate, with its wall time and (through `/usr/bin/time`) peak RSS.
+fn compile(dir: &Path) -> Outcome {
+    let started = Instant::now();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let time = Path::new("/usr/bin/time");
+    let mut command = if time.exists() {
+        let mut c = std::process::Command::new(time);
+        c.arg("-v").arg(cargo);
+        c
+    } else {
+        std::process::Command::new(cargo)
+    };
+    let output = command
+        .arg("check")
+        .arg("--quiet")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .map_err(|e| format!("cannot run cargo check: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    println!(
+        "cargo check: {} in {:.0} s wall{}",
+        if output.status.success() { "compiles" } else { "FAILS" },
+        started.elapsed().as_secs_f64(),
+        peak.map(|k| format!(", peak RSS {}", codegen::measure::mib(k))).unwrap_or_default()
+    );
+    if output.status.success() {
+        return Ok(());
+    }
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(char::is_uppercase) || l.contains("error"))
+        .take(40)
+        .collect();
+    eprintln!("{}", errors.join("\n"));
+    Err(Failure::Found)
+}
