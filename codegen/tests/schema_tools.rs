@@ -10,10 +10,6 @@ use codegen::extract::{Selection, extract, extract_yaml};
 use codegen::{Spec, fixups};
 use serde_json::{Value, json};
 
-fn whole_790() -> Spec {
-    Spec::load(&common::root().join("openapi/upstream/waldur-7.9.0-openapi.yaml")).unwrap()
-}
-
 #[test]
 fn extracting_the_slice_from_itself_is_a_fixed_point() {
     let slice = common::spec();
@@ -28,7 +24,7 @@ fn extracting_the_slice_from_itself_is_a_fixed_point() {
 
 #[test]
 fn the_7_9_0_slice_has_the_upstream_blocks_verbatim_and_nothing_else() {
-    let whole = whole_790();
+    let whole = common::whole_790();
     let slice = extract(&whole, &Selection::default()).unwrap();
     let paths: Vec<&String> = slice["paths"].as_object().unwrap().keys().collect();
     assert_eq!(
@@ -78,7 +74,7 @@ fn extract_names_the_place_of_a_dangling_reference_and_an_empty_selection() {
 
 #[test]
 fn the_7_9_0_slice_generates_with_the_obsolete_fixup_skipped() {
-    let whole = whole_790();
+    let whole = common::whole_790();
     let text = extract_yaml(&whole, &Selection::default(), "waldur-7.9.0-openapi.yaml").unwrap();
     let slice = Spec::from_bytes(Path::new("course-accounts.yaml"), text.as_bytes()).unwrap();
     let rendered = codegen::render(&slice, &codegen::Options::default()).unwrap();

@@ -75,13 +75,9 @@ fn check_output_on_a_fixed_edit() {
     assert_contents(snapshot("check-drift.diff"), &diff);
 }
 
-fn whole_790() -> Spec {
-    Spec::load(&common::root().join("openapi/upstream/waldur-7.9.0-openapi.yaml")).unwrap()
-}
-
 #[test]
 fn extract_and_diff_on_the_real_7_8_7_to_7_9_0_change() {
-    let whole = whole_790();
+    let whole = common::whole_790();
     let slice = extract::extract_yaml(&whole, &extract::Selection::default(), "waldur-7.9.0-openapi.yaml").unwrap();
     assert_contents(snapshot("extract-7.9.0.yaml"), &slice);
     let new = Spec::from_bytes(Path::new("course-accounts-7.9.0.yaml"), slice.as_bytes()).unwrap();

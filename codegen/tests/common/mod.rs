@@ -42,3 +42,8 @@ pub fn render_text(name: &str, text: &str) -> codegen::Result<Rendered> {
     let spec = Spec::from_bytes(Path::new(name), text.as_bytes())?;
     codegen::render(&spec, &Options::default())
 }
+
+/// The whole Waldur 7.9.0 schema committed as a test input.
+pub fn whole_790() -> Spec {
+    Spec::load(&root().join("openapi/upstream/waldur-7.9.0-openapi.yaml")).unwrap()
+}
