@@ -15,23 +15,23 @@ use std::path::Path;
 use codegen::{Options, Spec, check};
 use serde_json::Value;
 
+/// The generated code for a spec text, as `codegen` renders it, or the error it stops with.
+fn render(spec_text: &str) -> Result<String, String> {
+    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), spec_text.as_bytes()).map_err(|e| e.to_string())?;
+    codegen::render(&spec, &Options::default()).map(|r| r.code).map_err(|e| e.to_string())
+}
+
 /// `Some(reason)` when `codegen --check` would fail (drift or an error), `None` when it would pass.
-fn check_fails(spec_text: &str, generated: &str) -> Option<String> {
-    let spec = match Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), spec_text.as_bytes()) {
-        Ok(s) => s,
-        Err(e) => return Some(format!("error: {e}")),
-    };
-    match codegen::render(&spec, &Options::default()) {
-        Ok(rendered) => check::drift("generated.rs", Some(generated), &rendered.code),
+fn check_fails(rendered: &Result<String, String>, generated: &str) -> Option<String> {
+    match rendered {
+        Ok(code) => check::drift("generated.rs", Some(generated), code),
         Err(e) => Some(format!("error: {e}")),
     }
 }
 
-/// The generated code without its header (which carries the spec digest), or the error.
-fn render_body(spec_text: &str) -> Result<String, String> {
-    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), spec_text.as_bytes()).map_err(|e| e.to_string())?;
-    let rendered = codegen::render(&spec, &Options::default()).map_err(|e| e.to_string())?;
-    Ok(rendered.code.lines().filter(|l| !l.starts_with("// ")).collect::<Vec<_>>().join("\n"))
+/// Generated code without its header (which carries the spec digest).
+fn body(code: &str) -> String {
+    code.lines().filter(|l| !l.starts_with("// ")).collect::<Vec<_>>().join("\n")
 }
 
 fn leaves(value: &Value, at: String, out: &mut Vec<String>) {
@@ -48,9 +48,9 @@ fn leaves(value: &Value, at: String, out: &mut Vec<String>) {
 fn an_unchanged_tree_passes_also_with_crlf() {
     let spec = std::fs::read_to_string(common::spec_path()).unwrap();
     let generated = std::fs::read_to_string(common::out_path()).unwrap();
-    assert_eq!(check_fails(&spec, &generated), None);
-    assert_eq!(check_fails(&spec.replace('\n', "\r\n"), &generated.replace('\n', "\r\n")), None);
-    assert_eq!(check_fails(&spec.replace('\n', "\r\n"), &generated), None);
+    assert_eq!(check_fails(&render(&spec), &generated), None);
+    assert_eq!(check_fails(&render(&spec.replace('\n', "\r\n")), &generated.replace('\n', "\r\n")), None);
+    assert_eq!(check_fails(&render(&spec.replace('\n', "\r\n")), &generated), None);
 }
 
 #[test]
@@ -64,7 +64,7 @@ fn every_single_point_mutation_is_caught() {
     let mut missed = Vec::new();
 
     // 1. One value changed, at 45 places spread evenly over the document.
-    let baseline = render_body(&yaml_serde::to_string(&value).unwrap()).expect("the re-serialised spec renders");
+    let baseline = body(&render(&yaml_serde::to_string(&value).unwrap()).expect("the re-serialised spec renders"));
     let (mut changes_code, mut refused, mut digest_only) = (0, 0, Vec::new());
     let step = (pointers.len() / 45).max(1);
     for pointer in pointers.iter().step_by(step).take(45) {
@@ -77,14 +77,14 @@ fn every_single_point_mutation_is_caught() {
             Value::Null => Value::from("x"),
             other => other,
         };
-        let text = yaml_serde::to_string(&edited).unwrap();
-        match check_fails(&text, &generated) {
+        let rendered = render(&yaml_serde::to_string(&edited).unwrap());
+        match check_fails(&rendered, &generated) {
             Some(_) => caught += 1,
             None => missed.push(format!("spec value at {pointer}")),
         }
-        match render_body(&text) {
+        match &rendered {
             Err(_) => refused += 1,
-            Ok(body) if body != baseline => changes_code += 1,
+            Ok(code) if body(code) != baseline => changes_code += 1,
             Ok(_) => digest_only.push(pointer.clone()),
         }
     }
@@ -104,14 +104,14 @@ fn every_single_point_mutation_is_caught() {
         ("indentation of a flow value", spec_text.replacen("version: 7.8.7", "version:  7.8.7", 1)),
     ] {
         assert_ne!(text, spec_text, "{what}");
-        match check_fails(&text, &generated) {
+        match check_fails(&render(&text), &generated) {
             Some(_) => caught += 1,
             None => missed.push(format!("spec text: {what}")),
         }
     }
     // 3. One edit of the generated file, at lines spread over it.
     let lines: Vec<&str> = generated.lines().collect();
-    let spec_unchanged = &spec_text;
+    let unchanged = render(&spec_text);
     for (i, at) in (0..lines.len()).step_by(lines.len() / 12).take(12).enumerate() {
         let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         match i % 4 {
@@ -126,7 +126,7 @@ fn every_single_point_mutation_is_caught() {
         if text == generated {
             continue;
         }
-        match check_fails(spec_unchanged, &text) {
+        match check_fails(&unchanged, &text) {
             Some(_) => caught += 1,
             None => missed.push(format!("generated line {at} (edit {})", i % 4)),
         }

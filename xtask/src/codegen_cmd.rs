@@ -38,10 +38,7 @@ pub fn run(args: Args) -> Outcome {
         skip_unsupported: args.skip_unsupported,
         standalone: args.standalone,
     };
-    let rendered = codegen::render_file(&spec, &options).map_err(|mut e| {
-        e.file = label(&e.file).into();
-        Failure::from(e)
-    })?;
+    let rendered = codegen::render_file(&spec, &options).map_err(workspace::relabel)?;
     if args.check {
         // Read as bytes: a corrupted or non-UTF-8 file is drift, never a reason to stop.
         let current = std::fs::read(&out).ok().map(|b| String::from_utf8_lossy(&b).into_owned());

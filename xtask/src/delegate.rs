@@ -7,7 +7,7 @@ use crate::workspace;
 
 /// `cargo run [--release] --package PACKAGE --bin BIN -- ARGS` in the workspace, passing the exit status on.
 pub fn run(package: &str, bin: &str, release: bool, args: &[String]) -> Outcome {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo = workspace::cargo();
     let mut command = std::process::Command::new(cargo);
     command.args(["run", "--locked", "--quiet", "--package", package, "--bin", bin]);
     if release {

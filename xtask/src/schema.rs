@@ -46,10 +46,7 @@ pub fn extract(args: ExtractArgs) -> Outcome {
         (prefix, None) => Selection::PathPrefix(prefix.unwrap_or_else(|| DEFAULT_PREFIX.to_string())),
     };
     let source = args.from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let yaml = codegen::extract::extract_file(&args.from, &selection, &source).map_err(|mut e| {
-        e.file = label(&e.file).into();
-        Failure::from(e)
-    })?;
+    let yaml = codegen::extract::extract_file(&args.from, &selection, &source).map_err(workspace::relabel)?;
     if args.stdout {
         print!("{yaml}");
         return Ok(());
@@ -61,12 +58,7 @@ pub fn extract(args: ExtractArgs) -> Outcome {
 }
 
 pub fn diff(args: DiffArgs) -> Outcome {
-    let load = |path: &Path| {
-        codegen::Spec::load(path).map_err(|mut e| {
-            e.file = label(&e.file).into();
-            Failure::from(e)
-        })
-    };
+    let load = |path: &Path| codegen::Spec::load(path).map_err(workspace::relabel);
     let (old, new) = (load(&args.old)?, load(&args.new)?);
     let report = codegen::compare::compare(&old, &new);
     let version = workspace::client_version();

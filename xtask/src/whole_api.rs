@@ -100,7 +100,7 @@ fn scratch_manifest(root: &Path) -> Result<String, Failure> {
 /// `cargo check` of the scratch crate, with its wall time and (through `/usr/bin/time`) peak RSS.
 fn compile(dir: &Path) -> Outcome {
     let started = Instant::now();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo = workspace::cargo();
     let time = Path::new("/usr/bin/time");
     let mut command = if time.exists() {
         let mut c = std::process::Command::new(time);

@@ -12,6 +12,27 @@ fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(root()).output().unwrap()
 }
 
+/// A scratch folder with `generated.rs` in it, and the `--spec`/`--out` arguments pointing at the
+/// checked-in spec and that file.
+struct Scratch {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+    spec: String,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("generated.rs");
+        let spec = root().join("openapi/course-accounts.yaml").to_str().unwrap().to_string();
+        Scratch { _dir: dir, out, spec }
+    }
+
+    fn out_arg(&self) -> &str {
+        self.out.to_str().unwrap()
+    }
+}
+
 fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
@@ -24,11 +45,8 @@ fn check_passes_on_the_checked_in_tree() {
 
 #[test]
 fn generate_then_check_round_trips_and_check_reports_drift_with_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("generated.rs");
-    let out_arg = out_file.to_str().unwrap();
-    let spec = root().join("openapi/course-accounts.yaml");
-    let spec_arg = spec.to_str().unwrap();
+    let scratch = Scratch::new();
+    let (out_file, out_arg, spec_arg) = (scratch.out.clone(), scratch.out_arg(), scratch.spec.as_str());
 
     let gen_out = xtask(&["codegen", "--spec", spec_arg, "--out", out_arg]);
     assert!(gen_out.status.success(), "{}", text(&gen_out.stderr));
@@ -82,11 +100,8 @@ fn a_broken_spec_fails_cleanly_and_leaves_the_output_untouched() {
 fn regenerates_over_a_corrupted_generated_file() {
     // A merge conflict or garbage in generated.rs must not stop its own regeneration: the generator
     // never compiles or parses the file it writes (xtask does not depend on the client crate).
-    let dir = tempfile::tempdir().unwrap();
-    let out_file = dir.path().join("generated.rs");
-    let out_arg = out_file.to_str().unwrap();
-    let spec = root().join("openapi/course-accounts.yaml");
-    let spec_arg = spec.to_str().unwrap();
+    let scratch = Scratch::new();
+    let (out_file, out_arg, spec_arg) = (scratch.out.clone(), scratch.out_arg(), scratch.spec.as_str());
     let mut garbage = b"<<<<<<< HEAD\npub struct {{{ not rust\n=======\n".to_vec();
     garbage.extend_from_slice(&[0xff, 0xfe, 0x00, b'\n']);
     std::fs::write(&out_file, &garbage).unwrap();
