@@ -241,19 +241,51 @@ struct Side<'a> {
     open: BTreeSet<String>,
 }
 
-/// Compares two documents (slices or whole schemas; operations matched by operationId).
+/// Compares two documents (slices or whole schemas; operations matched by operationId) as the crate
+/// sees them: each after its release's fixups, with every schema a fixup replaces by a hand-written
+/// type shown as that Rust type (so `ServiceAccountState` in 7.8.7 and `CourseAccountStateEnum` in 8.x
+/// are both the open `CourseAccountState`, and a nullability a fixup already gave is no change). A
+/// document the fixups do not fit is compared as it is.
 pub fn compare(old: &Spec, new: &Spec) -> Report {
-    let open = |spec: &Spec| -> BTreeSet<String> {
-        crate::prepare(spec, &crate::Options::default())
-            .map(|prepared| prepared.fixups.replacements.into_iter().map(|(n, _)| n).collect())
-            .unwrap_or_default()
-    };
-    let (a, b) = (Side { doc: &old.value, open: open(old) }, Side { doc: &new.value, open: open(new) });
+    let (old_view, new_view) = (crate_view(old), crate_view(new));
+    let (a, b) = (Side { doc: &old_view, open: BTreeSet::new() }, Side { doc: &new_view, open: BTreeSet::new() });
     let mut changes = Vec::new();
     compare_schemas(&a, &b, &mut changes);
     compare_operations(&a, &b, &mut changes);
     changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
     Report { from: old.version().unwrap_or("?").to_string(), to: new.version().unwrap_or("?").to_string(), changes }
+}
+
+/// The document as the generated crate exposes it (see [`compare`]).
+fn crate_view(spec: &Spec) -> Value {
+    let Ok(prepared) = crate::prepare(spec, &crate::Options::default()) else { return spec.value.clone() };
+    let mut doc = prepared.doc;
+    let replaced: std::collections::BTreeMap<String, String> = prepared
+        .fixups
+        .replacements
+        .into_iter()
+        .map(|(name, rust)| (format!("#/components/schemas/{name}"), rust.replace("crate::generated::types::", "")))
+        .collect();
+    fn point_at_rust(value: &mut Value, replaced: &std::collections::BTreeMap<String, String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(rust) = map.get("$ref").and_then(Value::as_str).and_then(|r| replaced.get(r)) {
+                    // No `/` in it: `describe` shows it whole.
+                    map.insert("$ref".into(), Value::String(rust.replace('/', "::")));
+                }
+                map.values_mut().for_each(|v| point_at_rust(v, replaced));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| point_at_rust(v, replaced)),
+            _ => {}
+        }
+    }
+    point_at_rust(&mut doc, &replaced);
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for name in replaced.keys() {
+            schemas.shift_remove(name.trim_start_matches("#/components/schemas/"));
+        }
+    }
+    doc
 }
 
 fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: String, detail: String) {

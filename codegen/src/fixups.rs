@@ -86,11 +86,18 @@ pub const ALL: &[Fixup] = &[
         apply: course_account_state_is_open,
     },
     Fixup {
-        name: "course_account_fields_nullable",
-        concerns: "project_start_date/project_end_date are null on servers from 8.0.8 and user_uuid/username from \
-                   8.1.3, but required and non-nullable in older schemas",
+        name: "course_account_project_dates_nullable",
+        concerns: "project_start_date/project_end_date are null for an undated project, but required and \
+                   non-nullable in schemas before 8.0.8 (fixed in 8.0.8)",
+        fixed_in: Some((8, 0, 8)),
+        apply: course_account_project_dates_nullable,
+    },
+    Fixup {
+        name: "course_account_user_fields_nullable",
+        concerns: "user_uuid/username are null on 8.1.3 servers (an account whose user is not created yet), \
+                   but required and non-nullable in every published schema up to 8.1.2",
         fixed_in: None,
-        apply: course_account_fields_nullable,
+        apply: course_account_user_fields_nullable,
     },
 ];
 
@@ -176,8 +183,10 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
             {
                 continue;
             }
+            // 7.x lists the values inline; 8.x refers to a named enum (`CourseAccountOEnum`).
+            let items = deref(doc, &p["schema"]["items"]).unwrap_or(&Value::Null);
             let values: Vec<&str> =
-                p["schema"]["items"]["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                items["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let mut fields: Vec<String> = Vec::new();
             for v in &values {
                 let field = v.trim_start_matches('-');
@@ -340,8 +349,10 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
             return Err(format!("`{id}` has no `state` query parameter"));
         };
         let items = get_mut(doc, &format!("{op}/parameters/{i}/schema/items"))?;
-        if items.get("enum").is_none() {
-            return Err(format!("`{id}` parameter `state` is no longer an inline enum array"));
+        // 7.x: an inline copy of the enum; 8.x: a `$ref` to the same named enum already.
+        let refers_to_it = items.get("$ref").and_then(Value::as_str) == Some(reference.as_str());
+        if items.get("enum").is_none() && !refers_to_it {
+            return Err(format!("`{id}` parameter `state` is neither an inline enum nor a `$ref` to {reference}"));
         }
         *items = json!({"$ref": reference});
     }
@@ -349,8 +360,16 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
     Ok(())
 }
 
-fn course_account_fields_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
-    for field in ["project_start_date", "project_end_date", "user_uuid", "username"] {
+fn course_account_project_dates_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+    make_nullable(doc, &["project_start_date", "project_end_date"])
+}
+
+fn course_account_user_fields_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+    make_nullable(doc, &["user_uuid", "username"])
+}
+
+fn make_nullable(doc: &mut Value, fields: &[&str]) -> std::result::Result<(), String> {
+    for field in fields {
         let pointer = format!("{COURSE_ACCOUNT}/properties/{}", escape_pointer(field));
         let property = get_mut(doc, &pointer)?;
         if property.get("nullable") == Some(&Value::Bool(true)) {

@@ -98,6 +98,8 @@ pub const ALL: &[Scenario] = &[
     scenario!("auth_and_permissions", false, auth_and_permissions),
     scenario!("examples", false, examples),
     scenario!("newer_server", true, newer_server),
+    scenario!("retry", true, retry),
+    scenario!("retry_unsupported", false, retry_unsupported),
 ];
 
 pub fn find(name: &str) -> Option<&'static Scenario> {
@@ -347,4 +349,48 @@ async fn newer_server(env: &Env, ctx: &Context) -> Outcome {
     expect(deleted.account.is_some_and(|a| a.state == CourseAccountState::Closed), || {
         "delete 202 with the closed account".into()
     })
+}
+
+/// The first account of the course project in `state`, found by listing (works on any server).
+async fn first_in(env: &Env, ctx: &Context, state: CourseAccountState) -> Result<Uuid, String> {
+    let filter = Filter::new().project(ctx.course_project).state(state.clone());
+    let page = env.client.list_page(&filter, 1, 1).await.map_err(|e| e.to_string())?;
+    page.items.first().map(|a| a.uuid).ok_or_else(|| format!("the course project has no {state} account"))
+}
+
+/// Waldur 8.0.7+: an Erred account is retried (202, now Pending); a second retry and a retry of an OK
+/// account are refused (409); retry of an unknown account is 404.
+async fn retry(env: &Env, ctx: &Context) -> Outcome {
+    let erred = first_in(env, ctx, CourseAccountState::Erred).await?;
+    let retried = env.client.retry(erred).await.map_err(|e| e.to_string())?;
+    expect(retried.uuid == erred && retried.state == CourseAccountState::Pending, || format!("retried: {retried:?}"))?;
+    match env.client.retry(erred).await {
+        Err(Error::Conflict(_)) => {}
+        other => return Err(unexpected("a second retry", other.map(|a| a.state))),
+    }
+    let ok = first_in(env, ctx, CourseAccountState::Ok).await?;
+    match env.client.retry(ok).await {
+        Err(Error::Conflict(_)) => {}
+        other => return Err(unexpected("retry of an OK account", other.map(|a| a.state))),
+    }
+    match env.client.retry(ctx.missing_account).await {
+        Err(Error::NotFound(_)) => Ok(()),
+        other => Err(unexpected("retry of a missing account", other.map(|a| a.state))),
+    }
+}
+
+/// A server older than 8.0.7 has no retry route: the client says so (after reading the account to
+/// tell "no such operation" from "no such account"), and a missing account stays NotFound.
+async fn retry_unsupported(env: &Env, ctx: &Context) -> Outcome {
+    let ok = first_in(env, ctx, CourseAccountState::Ok).await?;
+    match env.client.retry(ok).await {
+        Err(e @ Error::Unsupported { .. }) => {
+            expect(e.to_string().contains("does not support retry (added in Waldur 8.0.7)"), || e.to_string())?
+        }
+        other => return Err(unexpected("retry on a 7.8.7 server", other.map(|a| a.state))),
+    }
+    match env.client.retry(ctx.missing_account).await {
+        Err(Error::NotFound(_)) => Ok(()),
+        other => Err(unexpected("retry of a missing account on 7.8.7", other.map(|a| a.state))),
+    }
 }

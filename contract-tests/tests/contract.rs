@@ -145,6 +145,8 @@ replay_tests!(
     auth_and_permissions,
     examples,
     newer_server,
+    retry,
+    retry_unsupported,
 );
 
 #[test]

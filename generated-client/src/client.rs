@@ -254,6 +254,25 @@ impl Client {
         Ok(response::from_generated(info, result).await?.value)
     }
 
+    /// Asks the server to provision an Erred account again (Waldur 8.0.7 and later): the account comes
+    /// back `Pending` (202). An account in another state is [`Error::Conflict`]. A server older than
+    /// 8.0.7 has no such operation: the result is [`Error::Unsupported`], never a decode error. Its
+    /// 404 is told apart from "no such account" by reading the account: if it is there, the server
+    /// lacks the operation. Never retried automatically (a POST).
+    pub async fn retry(&self, uuid: Uuid) -> Result<CourseAccount> {
+        let info = self.info("marketplace_course_accounts_retry", Method::POST, format!("{}retry/", Self::item_path(uuid)));
+        let result = self.raw.marketplace_course_accounts_retry().uuid(uuid).send().await;
+        match response::from_generated(info.clone(), result).await {
+            Ok(reply) => Ok(reply.value),
+            Err(Error::MethodNotAllowed(e)) => Err(unsupported(info, e.status)),
+            Err(Error::NotFound(e)) => match self.get(uuid).await {
+                Ok(_) => Err(unsupported(info, e.status)),
+                Err(_) => Err(Error::NotFound(e)),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
     /// Closes an account (allowed in OK or Erred; otherwise [`Error::Conflict`]).
     pub async fn delete(&self, uuid: Uuid) -> Result<Deleted> {
         let info = self.info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
@@ -274,4 +293,8 @@ impl Client {
         let account = response::decode::<Option<CourseAccount>>(&info, Some(status), &bytes)?;
         Ok(Deleted { account })
     }
+}
+
+fn unsupported(request: RequestInfo, status: reqwest::StatusCode) -> Error {
+    Error::Unsupported { request, operation: "retry", since: "8.0.7", status }
 }

@@ -266,6 +266,19 @@ pub enum Error {
         /// What is wrong with the server's pagination.
         reason: String,
     },
+    /// The server does not have this operation: it is older than the release that added it (e.g.
+    /// `retry`, added in Waldur 8.0.7). Nothing was done.
+    #[error("{request}: this Waldur server does not support {operation} (added in Waldur {since}); it answered {status}")]
+    Unsupported {
+        /// The request the server did not recognise.
+        request: RequestInfo,
+        /// The operation, as users know it (`retry`).
+        operation: &'static str,
+        /// The first Waldur release that has it.
+        since: &'static str,
+        /// What the server answered (404 or 405).
+        status: reqwest::StatusCode,
+    },
     /// The request could not be built from the given values (nothing was sent).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -295,6 +308,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode(d) => d.status,
+            Error::Unsupported { status, .. } => Some(*status),
             other => other.api().map(|e| e.status),
         }
     }

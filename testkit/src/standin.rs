@@ -2,7 +2,8 @@
 //! documented to (`shared/upstream/README.md`): Token/Bearer auth, page-number pagination with a bare
 //! array, `X-Result-Count` and a `Link` header, every filter and ordering, DRF error bodies, the
 //! OK/Closed/Erred(/Pending) states, 404 for invisible accounts, 405 for PUT/PATCH, 409 on delete in a
-//! wrong state. Two flavours: Waldur 7.8.7 and the newer 8.1.x answers.
+//! wrong state, `retry` of Erred accounts (8.1 flavour only; 7.8.7 has no such route). Two flavours:
+//! Waldur 7.8.7 and the newer 8.1.x answers.
 //!
 //! It is what `cargo xtask record` is tested against, what the stored recordings were made from, what
 //! `cargo xtask mock` serves (seeded from the recordings), and what the benchmark serves its synthetic
@@ -249,6 +250,16 @@ impl Waldur {
             ("POST", "") => self.create(request, &base),
             ("POST", "create_bulk/") => self.create_bulk(request, &base),
             (_, "" | "create_bulk/") => detail(405, &format!("Method \"{}\" not allowed.", request.method)),
+            ("POST", item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
+                let uuid = item.trim_end_matches("/retry/");
+                let Some(i) = Uuid::parse_str(uuid)
+                    .ok()
+                    .and_then(|u| self.accounts.iter().position(|a| a.uuid == u && self.projects[a.project].accessible))
+                else {
+                    return detail(404, "No CourseAccount matches the given query.");
+                };
+                self.retry(i, &base)
+            }
             (method, item) => {
                 let Some(uuid) = item.strip_suffix('/').and_then(|u| Uuid::parse_str(u).ok()) else {
                     return detail(404, "Not found.");
@@ -618,6 +629,20 @@ impl Waldur {
         }
         let status = if self.flavour == Flavour::V8_1 { 202 } else { 200 };
         HttpResponse::json(status, &Value::Array(created))
+    }
+
+    /// 8.0.7+: an Erred account is provisioned again, Pending until the course service answers.
+    fn retry(&mut self, i: usize, base: &str) -> HttpResponse {
+        if self.accounts[i].state != State::Erred {
+            return detail(409, "Valid states for operation: Erred.");
+        }
+        if let Some(entry) = self.cache.get_mut(i) {
+            *entry = None;
+        }
+        let a = &mut self.accounts[i];
+        a.state = State::Pending;
+        a.modified += Duration::seconds(1);
+        HttpResponse::json(202, &self.serialize(&self.accounts[i], base))
     }
 
     fn delete(&mut self, i: usize, base: &str) -> HttpResponse {
