@@ -4,8 +4,10 @@
 //!
 //! The classes follow Rust's semver rules for the generated code: its structs have public fields and
 //! its enums are exhaustive, so a new field or a new enum value breaks code that builds the struct with
-//! a literal or matches the enum exhaustively, even though it is harmless on the wire. Enums a fixup
-//! replaces with an open hand-written type (the course-account state) are the exception.
+//! a literal or matches the enum exhaustively, even though it is harmless on the wire. Two exceptions,
+//! both decided elsewhere and only read here: enums a fixup replaces with an open hand-written type
+//! (the course-account state), and response-only structs, which are `#[non_exhaustive]`
+//! ([`crate::exhaustive`]), so a field added to them is compatible.
 
 use std::collections::BTreeSet;
 
@@ -33,7 +35,6 @@ impl Class {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
     EnumValueRemoved,
-    FieldAdded,
     FieldNullabilityChanged,
     FieldRemoved,
     FieldRequiredChanged,
@@ -62,6 +63,10 @@ pub enum ChangeKind {
     ParameterAdded {
         required: bool,
     },
+    /// `exhaustive`: the struct is not `#[non_exhaustive]` (it is, or is part of, a request).
+    FieldAdded {
+        exhaustive: bool,
+    },
 }
 
 impl ChangeKind {
@@ -70,7 +75,6 @@ impl ChangeKind {
         use ChangeKind::*;
         match self {
             EnumValueRemoved
-            | FieldAdded
             | FieldNullabilityChanged
             | FieldRemoved
             | FieldRequiredChanged
@@ -88,10 +92,12 @@ impl ChangeKind {
             }
             EnumValueAdded { open: true }
             | ParameterRequiredChanged { now_required: false }
-            | ParameterAdded { required: false } => Class::Compatible,
+            | ParameterAdded { required: false }
+            | FieldAdded { exhaustive: false } => Class::Compatible,
             EnumValueAdded { open: false }
             | ParameterRequiredChanged { now_required: true }
-            | ParameterAdded { required: true } => Class::Breaking,
+            | ParameterAdded { required: true }
+            | FieldAdded { exhaustive: true } => Class::Breaking,
         }
     }
 
@@ -100,7 +106,7 @@ impl ChangeKind {
         use ChangeKind::*;
         match self {
             EnumValueRemoved => "enum_value_removed",
-            FieldAdded => "field_added",
+            FieldAdded { .. } => "field_added",
             FieldNullabilityChanged => "field_nullability_changed",
             FieldRemoved => "field_removed",
             FieldRequiredChanged => "field_required_changed",
@@ -172,6 +178,11 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub changes: Vec<Change>,
+    /// `None`: both documents were compared as the crate exposes them (after their fixups). `Some(why)`:
+    /// the fixups did not fit one of them, so both were compared as published and a change a fixup
+    /// would absorb (a new value of an open enum, a nullability the crate already allows) may be
+    /// classed as breaking.
+    pub published_only: Option<String>,
 }
 
 impl Report {
@@ -192,6 +203,11 @@ impl Report {
     /// The report for humans; `crate_version` is the client crate's current version.
     pub fn human(&self, crate_version: &str) -> String {
         let mut out = format!("API changes from Waldur {} to {}\n", self.from, self.to);
+        if let Some(why) = &self.published_only {
+            out.push_str(&format!(
+                "\nnote: compared as published, not as the crate exposes them ({why}); classes may overstate\n"
+            ));
+        }
         for class in [Class::Breaking, Class::Compatible] {
             let changes: Vec<&Change> = self.changes.iter().filter(|c| c.class() == class).collect();
             out.push_str(&format!("\n{} ({}):\n", class.as_str(), changes.len()));
@@ -217,8 +233,11 @@ impl Report {
         json!({
             "from": self.from,
             "to": self.to,
+            "from_version": crate_version,
             "semver": bump.as_str(),
             "next_version": format!("{}+waldur.{}", bump.next(crate_version), self.to),
+            "basis": if self.published_only.is_some() { "published" } else { "crate" },
+            "basis_note": self.published_only,
             "changes": self.changes.iter().map(|c| json!({
                 "class": c.class().as_str(),
                 "kind": c.kind.as_str(),
@@ -239,39 +258,65 @@ struct Side<'a> {
     doc: &'a Value,
     /// Schemas replaced by open hand-written types in this document (new enum values are harmless).
     open: BTreeSet<String>,
+    /// Structs generated `#[non_exhaustive]` from this document (new fields are harmless).
+    response_only: BTreeSet<String>,
+}
+
+impl<'a> Side<'a> {
+    fn new((doc, open): &'a (Value, BTreeSet<String>)) -> Self {
+        Side { doc, open: open.clone(), response_only: crate::exhaustive::response_only(doc) }
+    }
 }
 
 /// Compares two documents (slices or whole schemas; operations matched by operationId) as the crate
 /// sees them: each after its release's fixups, with every schema a fixup replaces by a hand-written
 /// type shown as that Rust type (so `ServiceAccountState` in 7.8.7 and `CourseAccountStateEnum` in 8.x
-/// are both the open `CourseAccountState`, and a nullability a fixup already gave is no change). A
-/// document the fixups do not fit is compared as it is.
+/// are both the open `CourseAccountState`, and a nullability a fixup already gave is no change). When
+/// the fixups do not fit one of the documents, both are compared as published and
+/// [`Report::published_only`] says why.
 pub fn compare(old: &Spec, new: &Spec) -> Report {
-    let (old_view, new_view) = (crate_view(old), crate_view(new));
-    let (a, b) = (Side { doc: &old_view, open: BTreeSet::new() }, Side { doc: &new_view, open: BTreeSet::new() });
+    let (old_view, new_view, published_only) = match (crate_view(old), crate_view(new)) {
+        (Ok(a), Ok(b)) => (a, b, None),
+        (a, b) => {
+            let why = [a.err(), b.err()].into_iter().flatten().collect::<Vec<_>>().join("; ");
+            ((old.value.clone(), BTreeSet::new()), (new.value.clone(), BTreeSet::new()), Some(why))
+        }
+    };
+    let (a, b) = (Side::new(&old_view), Side::new(&new_view));
     let mut changes = Vec::new();
     compare_schemas(&a, &b, &mut changes);
     compare_operations(&a, &b, &mut changes);
     changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
-    Report { from: old.version().unwrap_or("?").to_string(), to: new.version().unwrap_or("?").to_string(), changes }
+    Report {
+        from: old.version().unwrap_or("?").to_string(),
+        to: new.version().unwrap_or("?").to_string(),
+        changes,
+        published_only,
+    }
 }
 
-/// The document as the generated crate exposes it (see [`compare`]).
-fn crate_view(spec: &Spec) -> Value {
-    let Ok(prepared) = crate::prepare(spec, &crate::Options::default()) else { return spec.value.clone() };
-    let mut doc = prepared.doc;
-    let replaced: std::collections::BTreeMap<String, String> = prepared
-        .fixups
+/// The document as the generated crate exposes it (see [`compare`]): its release's fixups applied (only
+/// the fixups: a shape the generator refuses is `codegen`'s business, not a change). A schema a fixup
+/// replaces by a hand-written type is kept under that type's name (so 7.8.7's `ServiceAccountState`
+/// and 8.x's `CourseAccountStateEnum` are one `crate::state::CourseAccountState`, whose values are
+/// still compared) and is open: the hand-written types carry values they do not know.
+fn crate_view(spec: &Spec) -> std::result::Result<(Value, BTreeSet<String>), String> {
+    let mut doc = spec.value.clone();
+    let applied = crate::fixups::apply_all(&spec.path, &mut doc, spec.version().unwrap_or_default(), None)
+        .map_err(|e| e.to_string())?;
+    // schema name → the Rust type that stands for it (no `/` in it, so it is a plain pointer token)
+    let replaced: std::collections::BTreeMap<String, String> = applied
         .replacements
         .into_iter()
-        .map(|(name, rust)| (format!("#/components/schemas/{name}"), rust.replace("crate::generated::types::", "")))
+        .map(|(name, rust)| (name, rust.replace("crate::generated::types::", "")))
         .collect();
     fn point_at_rust(value: &mut Value, replaced: &std::collections::BTreeMap<String, String>) {
         match value {
             Value::Object(map) => {
-                if let Some(rust) = map.get("$ref").and_then(Value::as_str).and_then(|r| replaced.get(r)) {
-                    // No `/` in it: `describe` shows it whole.
-                    map.insert("$ref".into(), Value::String(rust.replace('/', "::")));
+                let target =
+                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"));
+                if let Some(rust) = target.and_then(|name| replaced.get(name)) {
+                    map.insert("$ref".into(), Value::String(format!("#/components/schemas/{rust}")));
                 }
                 map.values_mut().for_each(|v| point_at_rust(v, replaced));
             }
@@ -281,11 +326,13 @@ fn crate_view(spec: &Spec) -> Value {
     }
     point_at_rust(&mut doc, &replaced);
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for name in replaced.keys() {
-            schemas.shift_remove(name.trim_start_matches("#/components/schemas/"));
+        for (name, rust) in &replaced {
+            if let Some(schema) = schemas.shift_remove(name) {
+                schemas.insert(rust.clone(), schema);
+            }
         }
     }
-    doc
+    Ok((doc, replaced.into_values().collect()))
 }
 
 fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: String, detail: String) {
@@ -377,13 +424,15 @@ fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
             }
             compare_enum(a, b, &location, fs, nf, changes);
         }
+        let exhaustive = !b.response_only.contains(name);
         for field in np.keys().filter(|f| !op.contains_key(*f)) {
-            push(
-                changes,
-                ChangeKind::FieldAdded,
-                format!("{name}.{field}"),
-                format!("new field ({}): breaks struct literals of {name}; harmless on the wire", describe(&np[field])),
-            );
+            let shape = describe(&np[field]);
+            let detail = if exhaustive {
+                format!("new field ({shape}): breaks struct literals of {name}; harmless on the wire")
+            } else {
+                format!("new field ({shape}) of a response-only, #[non_exhaustive] struct")
+            };
+            push(changes, ChangeKind::FieldAdded { exhaustive }, format!("{name}.{field}"), detail);
         }
     }
     for name in new.keys().filter(|n| !old.contains_key(*n)) {

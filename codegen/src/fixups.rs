@@ -174,6 +174,9 @@ fn pascal(snake: &str) -> String {
 fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) -> std::result::Result<(), String> {
     // (pointer to the parameter, operationId, the fields in document order)
     let mut targets: Vec<(String, String, Vec<String>)> = Vec::new();
+    // 8.x names the values (`CourseAccountOEnum`); once every `o` uses `Ordering` the named enum is
+    // dropped if nothing else refers to it, so the crate does not carry an enum no method takes.
+    let mut named_enums: Vec<String> = Vec::new();
     for op in operations(doc) {
         for (i, p) in op.operation.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if p["in"] != "query"
@@ -184,9 +187,13 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
                 continue;
             }
             // 7.x lists the values inline; 8.x refers to a named enum (`CourseAccountOEnum`).
+            if let Some(name) =
+                p["schema"]["items"]["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                named_enums.push(name.to_string());
+            }
             let items = deref(doc, &p["schema"]["items"]).unwrap_or(&Value::Null);
-            let values: Vec<&str> =
-                items["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let values: Vec<&str> = items["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let mut fields: Vec<String> = Vec::new();
             for v in &values {
                 let field = v.trim_start_matches('-');
@@ -252,7 +259,22 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
             .replacements
             .push((ordering_name, format!("crate::ordering::Ordering<crate::generated::types::{field_name}>")));
     }
+    for name in named_enums {
+        let reference = Value::String(format!("#/components/schemas/{name}"));
+        if !refers_to(doc, &reference) {
+            schemas_mut(doc)?.shift_remove(&name);
+        }
+    }
     Ok(())
+}
+
+/// Whether any `$ref` in `value` is `reference`.
+fn refers_to(value: &Value, reference: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.get("$ref") == Some(reference) || map.values().any(|v| refers_to(v, reference)),
+        Value::Array(items) => items.iter().any(|v| refers_to(v, reference)),
+        _ => false,
+    }
 }
 
 /// `marketplace_course_accounts_list` + `_count` → `MarketplaceCourseAccounts`.
@@ -340,14 +362,21 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
     if values.iter().any(|v| !v.is_string()) {
         return Err(format!("{reference} has non-string values"));
     }
-    // The filter's inline copy of the same enum is pointed at the named one, so filters and responses
-    // share the open type (and a caller can filter by a state this schema does not list yet).
-    for id in [LIST, COUNT] {
-        let op = op_pointer(doc, id)?;
-        let params = doc.pointer(&format!("{op}/parameters")).and_then(Value::as_array).cloned().unwrap_or_default();
-        let Some(i) = params.iter().position(|p| p["name"] == "state" && p["in"] == "query") else {
-            return Err(format!("`{id}` has no `state` query parameter"));
-        };
+    // Every `state` filter's inline copy of the same enum is pointed at the named one, so filters and
+    // responses share the open type (and a caller can filter by a state this schema does not list yet).
+    // list and count always have it; create_bulk has it from 7.8.8 on.
+    let with_state: Vec<(String, String, usize)> = operations(doc)
+        .iter()
+        .filter_map(|op| {
+            let params = op.operation.get("parameters").and_then(Value::as_array)?;
+            let i = params.iter().position(|p| p["name"] == "state" && p["in"] == "query")?;
+            Some((op.id().to_string(), op.pointer.clone(), i))
+        })
+        .collect();
+    if let Some(id) = [LIST, COUNT].into_iter().find(|id| !with_state.iter().any(|(i, _, _)| i == id)) {
+        return Err(format!("`{id}` has no `state` query parameter"));
+    }
+    for (id, op, i) in with_state {
         let items = get_mut(doc, &format!("{op}/parameters/{i}/schema/items"))?;
         // 7.x: an inline copy of the enum; 8.x: a `$ref` to the same named enum already.
         let refers_to_it = items.get("$ref").and_then(Value::as_str) == Some(reference.as_str());

@@ -1,6 +1,7 @@
 //! Renders the fixed-up document into Rust with progenitor (as a library) and prettyplease, and stamps
 //! the `@generated` header. Pure: the same document always gives the same bytes.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use proc_macro2::TokenStream;
@@ -187,9 +188,11 @@ pub fn tokens_skipping(
     }
 }
 
-/// Formats tokens with prettyplease; a parse failure is a generator bug and says so.
-pub fn format(file: &Path, tokens: TokenStream) -> Result<String> {
-    let parsed: syn::File = syn::parse2(tokens)
+/// Marks the response-only structs `#[non_exhaustive]` (see [`crate::exhaustive`]) and formats the
+/// tokens with prettyplease; a parse failure is a generator bug and says so.
+pub fn format(file: &Path, tokens: TokenStream, response_only: &BTreeSet<String>) -> Result<String> {
+    let mut parsed: syn::File = syn::parse2(tokens)
         .map_err(|e| Error::new(file, Place::File, format!("progenitor produced code that does not parse: {e}")))?;
+    crate::exhaustive::mark(&mut parsed, response_only);
     Ok(prettyplease::unparse(&parsed))
 }

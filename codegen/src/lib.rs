@@ -5,6 +5,7 @@
 pub mod check;
 pub mod compare;
 pub mod error;
+pub mod exhaustive;
 pub mod extract;
 pub mod fixups;
 pub mod generate;
@@ -12,6 +13,7 @@ pub mod load;
 pub mod measure;
 pub mod openapi;
 mod panics;
+pub mod release;
 pub mod surface;
 pub mod validate;
 pub mod write;
@@ -149,7 +151,7 @@ pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
     } else {
         generate::tokens(file, &doc, &applied, options.standalone)?
     };
-    let body = generate::format(file, tokens)?;
+    let body = generate::format(file, tokens, &exhaustive::response_only(&doc))?;
     let operations = openapi::operations(&doc).len();
     let code = format!("{}{body}", header(spec, options, &applied, &version, &skipped));
     Ok(Rendered { code, fixups: applied, operations, skipped })

@@ -88,7 +88,9 @@ fn summarize_types(m: &ItemMod) -> Vec<String> {
         match item {
             Item::Struct(s) => match &s.fields {
                 Fields::Named(named) => {
-                    out.push(format!("struct {} {{", s.ident));
+                    let non_exhaustive = s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+                    let marker = if non_exhaustive { "#[non_exhaustive] " } else { "" };
+                    out.push(format!("{marker}struct {} {{", s.ident));
                     for f in &named.named {
                         out.push(format!(
                             "    {}: {}",

@@ -95,15 +95,19 @@ fn every_single_point_mutation_is_caught() {
     // Descriptions, examples and the like change only doc comments or nothing; the rest must show.
     assert!(changes_code + refused >= 30, "only {changes_code} + {refused} of 45 mutations change the output");
     // 2. Text edits of the spec that change no generated line: only the digest tells.
+    let release = value["info"]["version"].as_str().unwrap().to_string();
     for (what, text) in [
         ("a comment added", format!("{spec_text}# a comment\n")),
         (
             "a description reworded",
             spec_text.replacen("description: Get number of items", "description: Count items", 1),
         ),
-        ("indentation of a flow value", spec_text.replacen("version: 7.8.7", "version:  7.8.7", 1)),
+        (
+            "indentation of a flow value",
+            spec_text.replacen(&format!("version: {release}"), &format!("version:  {release}"), 1),
+        ),
     ] {
-        assert_ne!(text, spec_text, "{what}");
+        assert!(text != spec_text, "{what}: the edit did not apply");
         match check_fails(&render(&text), &generated) {
             Some(_) => caught += 1,
             None => missed.push(format!("spec text: {what}")),

@@ -30,7 +30,8 @@ fn header_names_spec_digest_generator_and_fixups() {
     assert!(header[0].starts_with("// @generated"), "{header:?}");
     assert!(header.iter().any(|l| l.contains(&spec.sha256)), "{header:?}");
     assert!(header.iter().any(|l| l.contains("progenitor 0.15.1")), "{header:?}");
-    assert!(header.iter().any(|l| l.contains("Waldur API 7.8.7")), "{header:?}");
+    let release = spec.value["info"]["version"].as_str().unwrap();
+    assert!(header.iter().any(|l| l.contains(&format!("Waldur API {release}"))), "{header:?}");
     for fixup in codegen::fixups::ALL {
         assert!(header.iter().any(|l| l.contains(fixup.name)), "{} missing from {header:?}", fixup.name);
     }
@@ -41,6 +42,9 @@ fn progenitor_version_in_header_matches_the_pin() {
     let manifest = std::fs::read_to_string(common::root().join("Cargo.toml")).unwrap();
     let pin = format!("progenitor = {{ version = \"={}\"", codegen::generate::PROGENITOR_VERSION);
     assert!(manifest.contains(&pin), "Cargo.toml does not pin `{pin}`");
+    // The runtime the generated code calls: at least the generator's release, any compatible one above.
+    let runtime = format!("progenitor-client = \"{}\"", codegen::generate::PROGENITOR_VERSION);
+    assert!(manifest.contains(&runtime), "Cargo.toml does not require `{runtime}` (a caret requirement)");
 }
 
 #[test]
@@ -104,15 +108,17 @@ fn ordering_is_one_typed_value_and_state_is_open() {
     assert!(!code.contains("ServiceAccountState"), "no closed state enum is generated");
 }
 
-fn fixup_error(edit: impl FnOnce(&mut Value)) -> String {
-    common::render_edited(edit).map(|_| ()).expect_err("the fixup must refuse").to_string()
+fn fixup_error(release: &str, edit: impl FnOnce(&mut Value)) -> String {
+    common::render_edited_slice(release, edit).map(|_| ()).expect_err("the fixup must refuse").to_string()
 }
 
+/// Each fixup, on the newest real slice it still concerns, refuses once its target is gone.
 #[test]
 fn each_fixup_fails_loudly_when_its_target_is_gone() {
-    let cases: Vec<(&str, Edit)> = vec![
+    let cases: Vec<(&str, &str, Edit)> = vec![
         (
             "ordering_is_one_comma_joined_value",
+            "8.1.2",
             Box::new(|v| {
                 let params = v.pointer_mut(&format!("{LIST}/parameters")).unwrap().as_array_mut().unwrap();
                 params.retain(|p| p["name"] != "o");
@@ -120,6 +126,7 @@ fn each_fixup_fails_loudly_when_its_target_is_gone() {
         ),
         (
             "create_bulk_returns_course_accounts",
+            "7.8.7",
             Box::new(|v| {
                 *v.pointer_mut(&format!("{BULK}/responses/200/content/application~1json/schema")).unwrap() =
                     json!({"type": "array", "items": {"$ref": "#/components/schemas/CourseAccount"}})
@@ -127,6 +134,7 @@ fn each_fixup_fails_loudly_when_its_target_is_gone() {
         ),
         (
             "create_bulk_may_answer_202",
+            "8.1.2",
             Box::new(|v| {
                 let r = v.pointer(&format!("{BULK}/responses/200")).unwrap().clone();
                 v.pointer_mut(&format!("{BULK}/responses")).unwrap()["202"] = r;
@@ -134,40 +142,56 @@ fn each_fixup_fails_loudly_when_its_target_is_gone() {
         ),
         (
             "destroy_may_answer_202_with_body",
+            "8.1.2",
             Box::new(|v| {
                 v["paths"]["/api/marketplace-course-accounts/{uuid}/"]["delete"]["responses"]["202"] = json!({"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}});
             }),
         ),
         (
             "course_account_state_is_open",
+            "8.1.2",
             Box::new(|v| {
                 v["components"]["schemas"]["CourseAccount"]["properties"]["state"] = json!({"type": "string"})
             }),
         ),
         (
-            "course_account_fields_nullable",
+            "course_account_project_dates_nullable",
+            "8.0.5",
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccount"]["properties"]["project_end_date"]["nullable"] = json!(true)
+            }),
+        ),
+        (
+            "course_account_user_fields_nullable",
+            "8.1.2",
             Box::new(|v| {
                 v["components"]["schemas"]["CourseAccount"]["properties"]["username"]["nullable"] = json!(true)
             }),
         ),
     ];
     assert_eq!(cases.len(), codegen::fixups::ALL.len(), "every fixup has a case");
-    for (name, edit) in cases {
-        let message = fixup_error(edit);
-        assert!(message.contains(&format!("fixup `{name}` no longer applies")), "{name}: {message}");
+    for (name, release, edit) in cases {
+        let message = fixup_error(release, edit);
+        assert!(message.contains(&format!("fixup `{name}` no longer applies")), "{name} on {release}: {message}");
     }
 }
 
+/// A fixup upstream fixed is skipped from the release that fixed it on, and the header says so.
 #[test]
 fn a_fixup_upstream_fixed_is_skipped_for_newer_releases() {
-    let rendered = common::render_edited(|v| {
-        v["info"]["version"] = json!("7.9.0");
-        *v.pointer_mut(&format!("{BULK}/responses/200/content/application~1json/schema")).unwrap() =
-            json!({"type": "array", "items": {"$ref": "#/components/schemas/CourseAccount"}});
-    })
-    .unwrap();
-    assert_eq!(rendered.fixups.skipped, ["create_bulk_returns_course_accounts"]);
-    assert!(rendered.code.contains("// Fixups not needed for this release: create_bulk_returns_course_accounts"));
+    let expected: [(&str, &[&str]); 4] = [
+        ("7.8.7", &[]),
+        ("7.9.0", &["create_bulk_returns_course_accounts"]),
+        ("8.0.5", &["create_bulk_returns_course_accounts"]),
+        ("8.1.2", &["create_bulk_returns_course_accounts", "course_account_project_dates_nullable"]),
+    ];
+    assert_eq!(expected.map(|(r, _)| r), common::SLICES, "every real slice has a row");
+    for (release, skipped) in expected {
+        let rendered = codegen::render(&common::slice(release), &Options::default()).unwrap();
+        assert_eq!(rendered.fixups.skipped, skipped, "{release}");
+        let line = format!("// Fixups not needed for this release: {}", skipped.join(", "));
+        assert_eq!(rendered.code.contains(&line), !skipped.is_empty(), "{release}: `{line}`");
+    }
 }
 
 #[test]

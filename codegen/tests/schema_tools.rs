@@ -188,19 +188,24 @@ fn every_class_of_change_is_reported_and_classed() {
             (Class::Compatible, "parameter_encoding_changed"),
         ),
         (
-            "filter enum value added",
+            "closed enum value added",
             Box::new(|v| {
-                for p in v["paths"][LIST]["get"]["parameters"].as_array_mut().unwrap() {
-                    if p["name"] == "state" {
-                        p["schema"]["items"]["enum"].as_array_mut().unwrap().push(json!("Pending"));
-                    }
-                }
+                let values = v["components"]["schemas"]["CourseAccountOEnum"]["enum"].as_array_mut().unwrap();
+                values.extend([json!("student_id"), json!("-student_id")]);
             }),
             (Class::Breaking, "enum_value_added"),
         ),
         (
-            "field added",
+            "field added to a response-only (non_exhaustive) struct",
             Box::new(|v| schema(v)["properties"]["student_id"] = json!({"type": "string"})),
+            (Class::Compatible, "field_added"),
+        ),
+        (
+            "field added to a request struct",
+            Box::new(|v| {
+                v["components"]["schemas"]["CourseAccountRequest"]["properties"]["student_id"] =
+                    json!({"type": "string"})
+            }),
             (Class::Breaking, "field_added"),
         ),
         (
@@ -228,17 +233,20 @@ fn every_class_of_change_is_reported_and_classed() {
         (
             "closed enum value removed",
             Box::new(|v| {
-                v["components"]["schemas"]["ServiceAccountState"]["enum"]
+                v["components"]["schemas"]["CourseAccountOEnum"]["enum"]
                     .as_array_mut()
                     .unwrap()
-                    .retain(|s| s != "Erred")
+                    .retain(|s| s != "email" && s != "-email")
             }),
             (Class::Breaking, "enum_value_removed"),
         ),
         (
             "open enum value added",
             Box::new(|v| {
-                v["components"]["schemas"]["ServiceAccountState"]["enum"].as_array_mut().unwrap().push(json!("Pending"))
+                v["components"]["schemas"]["CourseAccountStateEnum"]["enum"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!("Suspended"))
             }),
             (Class::Compatible, "enum_value_added"),
         ),
@@ -250,7 +258,7 @@ fn every_class_of_change_is_reported_and_classed() {
         (
             "type removed",
             Box::new(|v| {
-                v["components"]["schemas"].as_object_mut().unwrap().shift_remove("CourseAccountCreateNested");
+                v["components"]["schemas"].as_object_mut().unwrap().shift_remove("CourseAccountCreateNestedRequest");
             }),
             (Class::Breaking, "type_removed"),
         ),

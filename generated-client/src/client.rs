@@ -260,7 +260,8 @@ impl Client {
     /// 404 is told apart from "no such account" by reading the account: if it is there, the server
     /// lacks the operation. Never retried automatically (a POST).
     pub async fn retry(&self, uuid: Uuid) -> Result<CourseAccount> {
-        let info = self.info("marketplace_course_accounts_retry", Method::POST, format!("{}retry/", Self::item_path(uuid)));
+        let info =
+            self.info("marketplace_course_accounts_retry", Method::POST, format!("{}retry/", Self::item_path(uuid)));
         let result = self.raw.marketplace_course_accounts_retry().uuid(uuid).send().await;
         match response::from_generated(info.clone(), result).await {
             Ok(reply) => Ok(reply.value),

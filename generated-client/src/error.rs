@@ -268,7 +268,9 @@ pub enum Error {
     },
     /// The server does not have this operation: it is older than the release that added it (e.g.
     /// `retry`, added in Waldur 8.0.7). Nothing was done.
-    #[error("{request}: this Waldur server does not support {operation} (added in Waldur {since}); it answered {status}")]
+    #[error(
+        "{request}: this Waldur server does not support {operation} (added in Waldur {since}); it answered {status}"
+    )]
     Unsupported {
         /// The request the server did not recognise.
         request: RequestInfo,

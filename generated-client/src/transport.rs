@@ -4,9 +4,9 @@
 //! `HooksMode::Expected`, so it cannot be forgotten); the hand-written page fetches call it directly.
 //!
 //! The `api-version` header progenitor adds to every request is removed: Waldur does not negotiate
-//! versions by header and ignores it, and a value frozen at the schema release (`7.8.7`) would mislead
-//! anyone reading proxy logs of a client talking to an 8.x server. The schema release travels in the
-//! `User-Agent` instead, where Waldur's access logs record it.
+//! versions by header and ignores it, and a value frozen at the schema release would mislead anyone
+//! reading proxy logs of a client talking to an older or newer server. The schema release travels in
+//! the `User-Agent` instead, where Waldur's access logs record it.
 
 use std::time::Duration;
 

@@ -83,7 +83,10 @@ async fn credentials_user_agent_and_no_api_version_header() {
         assert_eq!(r.headers.get("authorization").unwrap(), &format!("Token {TOKEN}"));
         assert!(r.headers.get("api-version").is_none(), "progenitor's api-version header is stripped");
         let ua = r.headers.get("user-agent").unwrap().to_str().unwrap();
-        assert!(ua.starts_with("waldur-course-accounts/") && ua.contains("7.8.7"), "{ua}");
+        // The crate version's build metadata and the generated `info.version` name the same release.
+        let version = env!("CARGO_PKG_VERSION");
+        let schema = version.split_once("+waldur.").map(|(_, s)| s).expect("version carries +waldur.<release>");
+        assert_eq!(ua, format!("waldur-course-accounts/{version} (Waldur schema {schema})"));
     }
     assert_eq!(requests[2].headers.get("authorization").unwrap(), "Bearer w_1700000000_abcdef");
 }

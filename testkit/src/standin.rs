@@ -252,10 +252,9 @@ impl Waldur {
             (_, "" | "create_bulk/") => detail(405, &format!("Method \"{}\" not allowed.", request.method)),
             ("POST", item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
                 let uuid = item.trim_end_matches("/retry/");
-                let Some(i) = Uuid::parse_str(uuid)
-                    .ok()
-                    .and_then(|u| self.accounts.iter().position(|a| a.uuid == u && self.projects[a.project].accessible))
-                else {
+                let Some(i) = Uuid::parse_str(uuid).ok().and_then(|u| {
+                    self.accounts.iter().position(|a| a.uuid == u && self.projects[a.project].accessible)
+                }) else {
                     return detail(404, "No CourseAccount matches the given query.");
                 };
                 self.retry(i, &base)

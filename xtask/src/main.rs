@@ -7,6 +7,8 @@ mod codegen_cmd;
 mod delegate;
 mod exit;
 mod schema;
+mod semver;
+mod update;
 mod whole_api;
 mod workspace;
 
@@ -29,6 +31,11 @@ enum Command {
     Extract(schema::ExtractArgs),
     /// Report the API changes between two schemas, classed breaking or compatible for Rust callers.
     Diff(schema::DiffArgs),
+    /// Carry the client to a new Waldur release: slice, change report, regenerated client, crate version
+    /// and CHANGELOG entry, all written only when every step succeeded.
+    Update(update::Args),
+    /// The crate-level semver check: cargo-semver-checks against a git revision (needs the tool installed).
+    Semver(semver::Args),
     /// Generate a whole Waldur schema into a scratch crate and compile it, with time and memory (never in CI).
     WholeApi(whole_api::Args),
     /// Benchmark the client against a hand-written loop and Waldur's Python client (release build of `bench`).
@@ -55,6 +62,8 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen_cmd::run(args),
         Command::Extract(args) => schema::extract(args),
         Command::Diff(args) => schema::diff(args),
+        Command::Update(args) => update::run(args),
+        Command::Semver(args) => semver::run(args),
         Command::WholeApi(args) => whole_api::run(args),
         Command::Bench(p) => delegate::run("bench", "bench", true, &p.args),
         Command::Record(p) => delegate::run("contract-tests", "record", false, &p.args),

@@ -1,0 +1,104 @@
+//! `cargo xtask update --from SCHEMA`: carries the client to a new Waldur release in one step. It cuts
+//! the slice, compares it with the current one as the crate sees them, generates the new client, and
+//! only when all of that succeeded writes every file the release changes: the previous slice kept in
+//! `openapi/upstream/` (every slice we have is rendered by the tests), the new slice, the change report
+//! (text and JSON) in `openapi/reports/`, `generated.rs`, the crate version in both manifests and the
+//! CHANGELOG entry. What stays a human's job is printed at the end.
+
+use std::path::{Path, PathBuf};
+
+use codegen::release;
+
+use crate::exit::{Failure, Outcome};
+use crate::workspace::{self, label};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The new release's schema: Waldur's whole schema or a slice of it (YAML or JSON).
+    #[arg(long)]
+    from: PathBuf,
+    /// The release date for the CHANGELOG entry (YYYY-MM-DD) [default: today, UTC]
+    #[arg(long)]
+    date: Option<String>,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let root = workspace::root();
+    let spec_path = root.join(codegen::DEFAULT_SPEC);
+    let source = args.from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let selection = codegen::extract::Selection::default();
+    let slice = codegen::extract::extract_file(&args.from, &selection, &source).map_err(workspace::relabel)?;
+    let new =
+        codegen::Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), slice.as_bytes()).map_err(workspace::relabel)?;
+    let old_bytes = std::fs::read(&spec_path).map_err(|e| format!("{}: {e}", label(&spec_path)))?;
+    let old = codegen::Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), &old_bytes).map_err(workspace::relabel)?;
+    let (old_release, new_release) = (release_of(&old)?, release_of(&new)?);
+    if old.value == new.value {
+        println!("{} is already Waldur {new_release}'s slice; nothing to do", codegen::DEFAULT_SPEC);
+        return Ok(());
+    }
+    if codegen::fixups::parse_release(&new_release) <= codegen::fixups::parse_release(&old_release) {
+        return Err(Failure::from(format!(
+            "{}: Waldur {new_release} is not newer than the current slice's {old_release}; `update` only moves forward",
+            label(&args.from)
+        )));
+    }
+
+    // Everything that can fail, before anything is written.
+    let options = codegen::Options { spec_label: codegen::DEFAULT_SPEC.to_string(), ..codegen::Options::default() };
+    let rendered = codegen::render(&new, &options).map_err(workspace::relabel)?;
+    let report = codegen::compare::compare(&old, &new);
+    let current_version = workspace::client_version();
+    let version = release::next_version(&report, &current_version);
+    let stem = format!("{old_release}-to-{new_release}");
+    let report_txt = format!("openapi/reports/{stem}.txt");
+    let date = args.date.unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        release::utc_date(now.as_secs())
+    });
+    let edit = |path: &str, f: &dyn Fn(&str) -> Result<String, String>| -> Result<(PathBuf, String), Failure> {
+        let full = root.join(path);
+        let text = std::fs::read_to_string(&full).map_err(|e| format!("{path}: {e}"))?;
+        Ok((full, f(&text).map_err(|e| format!("{path}: {e}"))?))
+    };
+    let client_manifest = edit("generated-client/Cargo.toml", &|t| release::set_package_version(t, &version))?;
+    let workspace_manifest =
+        edit("Cargo.toml", &|t| release::set_workspace_dependency_version(t, release::CLIENT_PACKAGE, &version))?;
+    let entry = release::changelog_entry(&report, &version, &date, &report_txt);
+    let changelog = edit("CHANGELOG.md", &|t| release::insert_entry(t, &entry))?;
+    let kept = root.join(format!("openapi/upstream/waldur-{old_release}-course-accounts.yaml"));
+
+    let mut writes: Vec<(PathBuf, String)> = Vec::new();
+    if !kept.exists() {
+        writes.push((kept, String::from_utf8_lossy(&old_bytes).into_owned()));
+    }
+    writes.push((spec_path, slice));
+    writes.push((root.join(&report_txt), report.human(&current_version)));
+    let json = serde_json::to_string_pretty(&report.json(&current_version))? + "\n";
+    writes.push((root.join(format!("openapi/reports/{stem}.json")), json));
+    writes.push((root.join(codegen::DEFAULT_OUT), rendered.code));
+    writes.extend([client_manifest, workspace_manifest, changelog]);
+    for (path, text) in &writes {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", label(dir)))?;
+        }
+        codegen::write::atomic(path, text)?;
+        println!("wrote {}", label(path));
+    }
+    print!("\n{}", report.human(&current_version));
+    println!(
+        "\nWaldur {old_release} → {new_release}: waldur-course-accounts {current_version} → {version}. Still yours to do:\n\
+         1. record the slice's origin (repository, file, commit) in openapi/README.md;\n\
+         2. EXPECTORATE=overwrite cargo test -p codegen --test snapshots, and review `git diff codegen/tests/snapshots`;\n\
+         3. cargo xtask semver (cargo-semver-checks against the last commit: the crate-level verdict);\n\
+         4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything."
+    );
+    Ok(())
+}
+
+fn release_of(spec: &codegen::Spec) -> Result<String, Failure> {
+    spec.version()
+        .filter(|v| codegen::fixups::parse_release(v).is_some())
+        .map(str::to_string)
+        .ok_or_else(|| Failure::from(format!("{}: `info.version` is not a Waldur release number", spec.path.display())))
+}
