@@ -299,7 +299,8 @@ async fn run(args: Args) -> Result<(), String> {
                 emails,
                 &BulkOptions::default(),
             )
-            .await;
+            .await
+            .map_err(|e| format!("bulk create of {n}: {e}"))?;
         let seconds = started.elapsed().as_secs_f64();
         if !outcome.is_complete() || outcome.created().count() != n {
             return Err(format!("bulk create of {n} did not complete"));

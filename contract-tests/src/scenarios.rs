@@ -10,8 +10,8 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use waldur_course_accounts::{
-    BulkOptions, ChunkStatus, Client, CourseAccountState, Credentials, Error, ErrorBody, Filter, NewCourseAccount,
-    Ordering, OrderingField, RetryPolicy, Token,
+    BulkOptions, Client, CourseAccountState, Credentials, Error, ErrorBody, Filter, NewCourseAccount, Ordering,
+    OrderingField, RetryPolicy, Token,
 };
 
 /// The server-side facts a scenario relies on (stored beside the recordings as `context.json`).
@@ -242,7 +242,11 @@ async fn create_invalid(env: &Env, ctx: &Context) -> Outcome {
 /// Bulk create answers an array; empty lists and bad emails are refused, keyed on course_accounts.
 async fn create_bulk(env: &Env, ctx: &Context) -> Outcome {
     let emails: Vec<String> = ctx.new_emails.iter().skip(1).take(2).cloned().collect();
-    let outcome = env.client.create_bulk(ctx.course_project, emails.clone(), &BulkOptions::default()).await;
+    let outcome = env
+        .client
+        .create_bulk(ctx.course_project, emails.clone(), &BulkOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
     expect(outcome.is_complete() && outcome.created().count() == emails.len(), || format!("bulk create: {outcome:?}"))?;
     let empty = waldur_course_accounts::generated::types::CourseAccountsBulkCreateRequest {
         course_accounts: vec![],
@@ -256,10 +260,29 @@ async fn create_bulk(env: &Env, ctx: &Context) -> Outcome {
         other => return Err(unexpected("empty bulk", other.map(|v| v.into_inner().len()))),
     }
     let bad = vec![ctx.new_emails.get(3).cloned().unwrap_or_default(), "not-an-email".to_string()];
-    let outcome = env.client.create_bulk(ctx.course_project, bad, &BulkOptions::default()).await;
-    match outcome.chunks.first().map(|c| &c.status) {
-        Some(ChunkStatus::Failed(Error::Validation(e))) if e.body.mentions("course_accounts") => Ok(()),
-        other => Err(unexpected("bulk with a bad email", other)),
+    // The client refuses it before sending anything (position, not value, in the error) ...
+    match env.client.create_bulk(ctx.course_project, bad.clone(), &BulkOptions::default()).await {
+        Err(Error::InvalidInput(problems)) if problems.len() == 1 && problems[0].index == 1 => {}
+        other => return Err(unexpected("client-side check of a bad email", other.map(|o| o.chunks.len()))),
+    }
+    // ... and the server refuses it too, keyed on course_accounts (sent around the client's check).
+    let items = bad
+        .iter()
+        .map(|email| waldur_course_accounts::generated::types::CourseAccountCreateNestedRequest {
+            email: Some(email.as_str().try_into().expect("within the length limits")),
+            description: None,
+        })
+        .collect();
+    let body = waldur_course_accounts::generated::types::CourseAccountsBulkCreateRequest {
+        course_accounts: items,
+        project: ctx.course_project,
+    };
+    match env.client.raw().marketplace_course_accounts_create_bulk().body(body).send().await {
+        Err(waldur_course_accounts::generated::Error::UnexpectedResponse(r)) if r.status() == 400 => {
+            let body = ErrorBody::parse(&r.bytes().await.map_err(|e| e.to_string())?);
+            expect(body.mentions("course_accounts"), || format!("bulk with a bad email: {body:?}"))
+        }
+        other => Err(unexpected("bulk with a bad email", other.map(|v| v.into_inner().len()))),
     }
 }
 
@@ -310,7 +333,11 @@ async fn examples(env: &Env, ctx: &Context) -> Outcome {
     expect(listed.len() as u64 == n, || format!("count {n} vs {} listed", listed.len()))?;
     let new = NewCourseAccount { project: ctx.course_project, email: Some(EXAMPLE_EMAIL.into()), description: None };
     let created = env.client.create(&new).await.map_err(|e| e.to_string())?;
-    let bulk = env.client.create_bulk(ctx.course_project, EXAMPLE_BULK, &BulkOptions::default()).await;
+    let bulk = env
+        .client
+        .create_bulk(ctx.course_project, EXAMPLE_BULK, &BulkOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
     expect(bulk.is_complete(), || format!("bulk: {bulk:?}"))?;
     env.client.delete(created.uuid).await.map_err(|e| e.to_string())?;
     Ok(())
@@ -324,7 +351,8 @@ pub const EXAMPLE_BULK: [&str; 2] = ["example.a@example.edu", "example.b@example
 /// Waldur 8.x: Pending rows from bulk create (202), null fields, delete answering 202 with a body.
 async fn newer_server(env: &Env, ctx: &Context) -> Outcome {
     let emails: Vec<String> = ctx.new_emails.iter().take(2).cloned().collect();
-    let outcome = env.client.create_bulk(ctx.course_project, emails, &BulkOptions::default()).await;
+    let outcome =
+        env.client.create_bulk(ctx.course_project, emails, &BulkOptions::default()).await.map_err(|e| e.to_string())?;
     expect(outcome.is_complete(), || format!("bulk create: {outcome:?}"))?;
     let created: Vec<_> = outcome.created().cloned().collect();
     expect(created.iter().all(|a| a.state == CourseAccountState::Pending && a.username.is_none()), || {

@@ -1,5 +1,6 @@
-//! Creates accounts for many emails (one per line on stdin, or as arguments), in chunks, and reports
-//! exactly what happened to each.
+//! Creates accounts for many emails (one per line on stdin, or as arguments), in chunks, printing each
+//! chunk's outcome as it happens, and says truthfully what happened to every email: created, already
+//! in the project, refused (nothing created), or uncertain (settle with `Client::reconcile`).
 //!
 //! `cargo run -p waldur-course-accounts --example bulk_create -- --base-url URL PROJECT-UUID [EMAIL...]`
 
@@ -7,7 +8,8 @@ mod common;
 
 use std::io::BufRead;
 
-use waldur_course_accounts::{BulkOptions, ChunkStatus};
+use futures::StreamExt;
+use waldur_course_accounts::{BulkInput, BulkOptions, ChunkStatus};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,22 +22,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         emails = std::io::stdin().lock().lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).collect();
     }
     let client = common::client(&args)?;
-    let outcome = client.create_bulk(project.parse()?, emails, &BulkOptions::default()).await;
-    for (i, chunk) in outcome.chunks.iter().enumerate() {
+    // Every email is checked before anything is sent; a bad one names its position, not its value.
+    let input = BulkInput::new(emails).map_err(|e| e.to_string())?;
+    for d in input.duplicates() {
+        println!("input {}: repeats input {} (ignoring case), sent once", d.index + 1, d.first + 1);
+    }
+    let mut chunks = std::pin::pin!(client.create_bulk_stream(project.parse()?, input, &BulkOptions::default()));
+    let mut unsettled = 0;
+    while let Some(chunk) = chunks.next().await {
+        let (i, n) = (chunk.number, chunk.emails.len());
         match &chunk.status {
             ChunkStatus::Created { accounts, not_returned } => {
-                println!("chunk {i}: {} created, {} skipped by the server", accounts.len(), not_returned.len())
+                println!("chunk {i}: {} created, {} already in the project", accounts.len(), not_returned.len())
             }
-            ChunkStatus::Failed(e) => println!("chunk {i}: FAILED ({} emails): {e}", chunk.emails.len()),
-            ChunkStatus::NotAttempted => println!("chunk {i}: not attempted ({} emails)", chunk.emails.len()),
+            ChunkStatus::Unreadable(e) => {
+                unsettled += n;
+                println!("chunk {i}: created, but the answer is unreadable ({n} emails; reconcile to see them): {e}")
+            }
+            ChunkStatus::Uncertain(e) => {
+                unsettled += n;
+                println!("chunk {i}: UNCERTAIN, may or may not be created ({n} emails; reconcile before retrying): {e}")
+            }
+            ChunkStatus::Refused(e) => {
+                unsettled += n;
+                println!("chunk {i}: refused, nothing created ({n} emails): {e}")
+            }
+            ChunkStatus::NotAttempted => {
+                unsettled += n;
+                println!("chunk {i}: not attempted ({n} emails)")
+            }
         }
     }
-    if !outcome.is_complete() {
-        return Err(format!(
-            "not all accounts were created; failed: {:?}",
-            outcome.failed_emails().collect::<Vec<_>>()
-        )
-        .into());
+    if unsettled > 0 {
+        return Err(format!("{unsettled} emails are not known to have accounts (see above)").into());
     }
     Ok(())
 }

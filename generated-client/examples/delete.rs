@@ -1,4 +1,5 @@
-//! Closes a course account (allowed in state OK or Erred).
+//! Closes a course account (allowed in state OK or Erred) and says truthfully what happened: closed,
+//! refused (the account is not closed), or unknown (look it up before trying again).
 //!
 //! `cargo run -p waldur-course-accounts --example delete -- --base-url URL ACCOUNT-UUID`
 
@@ -14,12 +15,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let client = common::client(&args)?;
     match client.delete(uuid.parse()?).await {
-        Ok(deleted) => match deleted.account {
-            Some(a) => println!("closed {} (now {})", a.uuid, a.state),
-            None => println!("closed {uuid}"),
-        },
+        Ok(deleted) => {
+            let how = if deleted.confirmed_by_read { " (the answer was lost; a read confirmed it)" } else { "" };
+            match deleted.account {
+                Some(a) => println!("closed {} (now {}){how}", a.uuid, a.state),
+                None => println!("closed {uuid}{how}"),
+            }
+        }
+        Err(e) if e.is_outcome_unknown() => {
+            return Err(format!("UNKNOWN whether {uuid} was closed: {e}; check it with `get` before retrying").into());
+        }
+        // The client has already made sure a 409 after a lost answer is not a close it did itself.
         Err(Error::Conflict(e)) => {
-            return Err(format!("cannot close it in its current state: {}", e.body.message()).into());
+            return Err(format!("refused, {uuid} is not closed: {}", e.body.message()).into());
         }
         Err(other) => return Err(other.into()),
     }

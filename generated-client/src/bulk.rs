@@ -1,13 +1,19 @@
-//! Bulk creation of any number of accounts: split into server-friendly chunks, one create_bulk request
-//! each, with an outcome per chunk so that a failure midway says exactly which emails have accounts.
+//! Bulk creation of any number of accounts: the input is normalised and checked before anything is
+//! sent, then split into server-friendly chunks, one create_bulk request each, whose outcomes arrive
+//! as they happen (a stream), so that a run cut short (a timeout around it, Ctrl-C) still knows which
+//! chunks were created, and `reconcile` settles the ones it does not.
 
+use std::collections::{HashMap, VecDeque};
+
+use futures::stream::{self, Stream, StreamExt};
 use reqwest::Method;
 use uuid::Uuid;
 
 use crate::client::{Client, LIST_PATH};
-use crate::error::{Error, Result};
+use crate::error::{Error, InputProblem, Result};
 use crate::generated::{self, types::CourseAccount};
 use crate::response;
+use crate::transport::observe;
 
 /// Emails per create_bulk request by default: the server creates each account synchronously through
 /// the course service, so one request with thousands of rows risks proxy timeouts.
@@ -16,7 +22,7 @@ pub const DEFAULT_CHUNK_SIZE: usize = 100;
 /// One account to create in bulk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
-    /// The student's email; the server validates it.
+    /// The student's email (surrounding whitespace is ignored, as the server ignores it).
     pub email: String,
     /// Free text stored with the account (up to 4,096 characters).
     pub description: Option<String>,
@@ -39,7 +45,8 @@ impl From<String> for NewAccount {
 pub struct BulkOptions {
     /// Emails per request (at least 1).
     pub chunk_size: usize,
-    /// Stop at the first failed chunk (the rest is reported as not attempted); default true.
+    /// Stop at the first chunk that was refused or whose outcome is unknown (the rest is reported as
+    /// not attempted); default true.
     pub stop_on_error: bool,
 }
 
@@ -49,27 +56,155 @@ impl Default for BulkOptions {
     }
 }
 
-/// What happened to one chunk.
+/// Why an email cannot be sent, or `Ok` (a syntax check like the server's, so that one bad address is
+/// found before anything is sent; the server still has the last word). The reason never repeats the
+/// address.
+pub fn check_email(email: &str) -> std::result::Result<(), &'static str> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Err("the email is empty");
+    }
+    if email.chars().count() > 320 {
+        return Err("the email is longer than 320 characters");
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the email contains whitespace or a control character");
+    }
+    if email.chars().any(|c| matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\\' | ':')) {
+        return Err("the email contains a character an address cannot have (one of , ; < > ( ) [ ] \" \\ :)");
+    }
+    let Some((local, domain)) = email.split_once('@') else { return Err("the email has no @") };
+    if domain.contains('@') {
+        return Err("the email has more than one @");
+    }
+    if local.is_empty() {
+        return Err("the email has nothing before the @");
+    }
+    if domain.is_empty() || !domain.contains('.') || domain.starts_with(['.', '-']) || domain.ends_with(['.', '-']) {
+        return Err("the part after the @ is not a domain name");
+    }
+    if domain.contains("..") || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("the email has an empty dot-separated part");
+    }
+    Ok(())
+}
+
+/// An input email that repeats an earlier one (compared without case, as the server compares them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duplicate {
+    /// 0-based position of the repeat in the caller's input; it is not sent.
+    pub index: usize,
+    /// 0-based position of the first occurrence, which is sent.
+    pub first: usize,
+}
+
+/// Bulk input after normalisation: every email trimmed and checked, repeats (ignoring case) dropped
+/// and recorded. Building one sends nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkInput {
+    accounts: Vec<NewAccount>,
+    duplicates: Vec<Duplicate>,
+}
+
+impl BulkInput {
+    /// Normalises and checks every email; [`Error::InvalidInput`] lists every unusable one by its
+    /// position (never by value), so the whole input can be fixed at once.
+    pub fn new<I, A>(accounts: I) -> Result<BulkInput>
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<NewAccount>,
+    {
+        let mut problems = Vec::new();
+        let mut kept: Vec<NewAccount> = Vec::new();
+        let mut first_seen: HashMap<String, usize> = HashMap::new();
+        let mut duplicates = Vec::new();
+        for (index, account) in accounts.into_iter().map(Into::into).enumerate() {
+            let email = account.email.trim().to_string();
+            if let Err(reason) = check_email(&email) {
+                problems.push(InputProblem { index, reason: reason.to_string() });
+                continue;
+            }
+            if let Some(description) = &account.description
+                && description.chars().count() > 4096
+            {
+                problems.push(InputProblem { index, reason: "the description is longer than 4,096 characters".into() });
+                continue;
+            }
+            match first_seen.get(&email.to_lowercase()) {
+                Some(&first) => duplicates.push(Duplicate { index, first }),
+                None => {
+                    first_seen.insert(email.to_lowercase(), index);
+                    kept.push(NewAccount { email, description: account.description });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(BulkInput { accounts: kept, duplicates })
+        } else {
+            Err(Error::InvalidInput(problems))
+        }
+    }
+
+    /// The accounts to create: trimmed, unique, in input order.
+    pub fn accounts(&self) -> &[NewAccount] {
+        &self.accounts
+    }
+
+    /// The repeats that were dropped.
+    pub fn duplicates(&self) -> &[Duplicate] {
+        &self.duplicates
+    }
+}
+
+/// What happened to one chunk. Only `Refused` means nothing was created.
 #[derive(Debug)]
 pub enum ChunkStatus {
     /// The server answered with these accounts. `not_returned` lists the emails of the chunk that are
-    /// not among them: newer servers skip duplicates and emails already in the project.
+    /// not among them: newer servers skip emails that already have an account in the project.
     Created {
         /// The accounts the server returned.
         accounts: Vec<CourseAccount>,
         /// Emails of the chunk the server returned no account for.
         not_returned: Vec<String>,
     },
-    /// The request failed. If [`Error::is_outcome_unknown`], the server may have created some of them.
-    Failed(Error),
-    /// Not sent, because an earlier chunk failed and `stop_on_error` is set.
+    /// The server answered 2xx (it created them) but the answer does not decode ([`Error::is_done`]):
+    /// which accounts exist is for [`Client::reconcile`] to say. Never send these again blindly.
+    Unreadable(Error),
+    /// The answer was lost ([`Error::is_outcome_unknown`]): some or all may have been created.
+    /// Settle with [`Client::reconcile`] before sending them again.
+    Uncertain(Error),
+    /// The server refused the chunk (a 4xx, 501, 503, ...): nothing of it was created.
+    Refused(Error),
+    /// Not sent, because an earlier chunk was refused or uncertain and `stop_on_error` is set.
     NotAttempted,
 }
 
-/// One chunk: its emails, in input order, and its status.
+impl ChunkStatus {
+    fn of_error(error: Error) -> ChunkStatus {
+        if error.is_done() {
+            ChunkStatus::Unreadable(error)
+        } else if error.is_outcome_unknown() {
+            ChunkStatus::Uncertain(error)
+        } else {
+            ChunkStatus::Refused(error)
+        }
+    }
+
+    /// The error of a chunk that was not plainly created.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            ChunkStatus::Unreadable(e) | ChunkStatus::Uncertain(e) | ChunkStatus::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One chunk: its emails (normalised), in input order, and its status.
 #[derive(Debug)]
 pub struct ChunkOutcome {
-    /// The chunk's emails, in input order.
+    /// 0-based number of the chunk.
+    pub number: usize,
+    /// The chunk's emails, trimmed, in input order.
     pub emails: Vec<String>,
     /// What happened to them.
     pub status: ChunkStatus,
@@ -78,8 +213,10 @@ pub struct ChunkOutcome {
 /// The outcome of a bulk create, chunk by chunk, covering every email given.
 #[derive(Debug, Default)]
 pub struct BulkOutcome {
-    /// Every chunk, in input order; together they hold every email given.
+    /// Every chunk, in input order; together with `duplicates` they hold every email given.
     pub chunks: Vec<ChunkOutcome>,
+    /// Input emails not sent because they repeat an earlier one.
+    pub duplicates: Vec<Duplicate>,
 }
 
 impl BulkOutcome {
@@ -91,14 +228,19 @@ impl BulkOutcome {
         })
     }
 
-    /// Emails of chunks that failed (check [`BulkOutcome::uncertain_emails`] for those that may exist).
-    pub fn failed_emails(&self) -> impl Iterator<Item = &str> {
-        self.emails_where(|s| matches!(s, ChunkStatus::Failed(_)))
+    /// Emails of refused chunks: nothing of them was created.
+    pub fn refused_emails(&self) -> impl Iterator<Item = &str> {
+        self.emails_where(|s| matches!(s, ChunkStatus::Refused(_)))
     }
 
-    /// Emails of failed chunks whose outcome is unknown (timeout or broken connection after sending).
+    /// Emails of chunks whose outcome is unknown: reconcile before sending them again.
     pub fn uncertain_emails(&self) -> impl Iterator<Item = &str> {
-        self.emails_where(|s| matches!(s, ChunkStatus::Failed(e) if e.is_outcome_unknown()))
+        self.emails_where(|s| matches!(s, ChunkStatus::Uncertain(_)))
+    }
+
+    /// Emails of chunks the server created but whose answer could not be read.
+    pub fn unreadable_emails(&self) -> impl Iterator<Item = &str> {
+        self.emails_where(|s| matches!(s, ChunkStatus::Unreadable(_)))
     }
 
     /// Emails never sent.
@@ -106,7 +248,7 @@ impl BulkOutcome {
         self.emails_where(|s| matches!(s, ChunkStatus::NotAttempted))
     }
 
-    /// Emails the server accepted but did not return an account for (skipped as duplicates).
+    /// Emails the server accepted but did not return an account for (already in the project).
     pub fn not_returned_emails(&self) -> impl Iterator<Item = &str> {
         self.chunks.iter().flat_map(|c| match &c.status {
             ChunkStatus::Created { not_returned, .. } => not_returned.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -114,15 +256,12 @@ impl BulkOutcome {
         })
     }
 
-    /// The errors of failed chunks.
+    /// The errors of chunks that were not plainly created.
     pub fn errors(&self) -> impl Iterator<Item = &Error> {
-        self.chunks.iter().filter_map(|c| match &c.status {
-            ChunkStatus::Failed(e) => Some(e),
-            _ => None,
-        })
+        self.chunks.iter().filter_map(|c| c.status.error())
     }
 
-    /// True when every chunk was created.
+    /// True when every chunk was created and its answer read.
     pub fn is_complete(&self) -> bool {
         self.chunks.iter().all(|c| matches!(c.status, ChunkStatus::Created { .. }))
     }
@@ -134,14 +273,58 @@ impl BulkOutcome {
 
 /// Bulk creation.
 impl Client {
-    /// Creates accounts for any number of emails, in chunks; the outcome says, per chunk, what was
-    /// created, what failed and what was not attempted. Never retried automatically.
-    pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> BulkOutcome
+    /// Creates accounts for any number of emails, in chunks, and returns when all are done. The input
+    /// is normalised and checked first ([`BulkInput::new`]): an unusable email is
+    /// [`Error::InvalidInput`] and nothing is sent. Never retried automatically. To keep what was
+    /// learned when the run is cut short, use [`Client::create_bulk_stream`].
+    pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> Result<BulkOutcome>
     where
         I: IntoIterator<Item = A>,
         A: Into<NewAccount>,
     {
-        run(self, project, accounts.into_iter().map(Into::into).collect(), options).await
+        let input = BulkInput::new(accounts)?;
+        let duplicates = input.duplicates.clone();
+        let chunks = self.create_bulk_stream(project, input, options).collect().await;
+        Ok(BulkOutcome { chunks, duplicates })
+    }
+
+    /// The chunks of a bulk create as they finish, in order. Dropping the stream stops the run: the
+    /// chunks already yielded are final; a chunk in flight when it was dropped has an unknown outcome
+    /// (its emails are the next ones after the last yielded chunk: [`Client::reconcile`] them).
+    pub fn create_bulk_stream(
+        &self,
+        project: Uuid,
+        input: BulkInput,
+        options: &BulkOptions,
+    ) -> impl Stream<Item = ChunkOutcome> + Send + 'static + use<> {
+        let chunks: VecDeque<Vec<NewAccount>> =
+            input.accounts.chunks(options.chunk_size.max(1)).map(<[NewAccount]>::to_vec).collect();
+        let state = (self.clone(), chunks, 0usize, false, options.stop_on_error);
+        stream::unfold(state, move |(client, mut chunks, number, stopped, stop_on_error)| async move {
+            let chunk = chunks.pop_front()?;
+            let emails: Vec<String> = chunk.iter().map(|a| a.email.clone()).collect();
+            let status = if stopped {
+                ChunkStatus::NotAttempted
+            } else {
+                match client.create_bulk_chunk(project, &chunk).await {
+                    Ok(accounts) => {
+                        let returned: Vec<String> =
+                            accounts.iter().filter_map(|a| a.email.as_ref().map(|e| e.trim().to_lowercase())).collect();
+                        let not_returned =
+                            emails.iter().filter(|e| !returned.contains(&e.to_lowercase())).cloned().collect();
+                        ChunkStatus::Created { accounts, not_returned }
+                    }
+                    Err(e) => {
+                        let status = ChunkStatus::of_error(e);
+                        tracing::warn!(chunk = number, emails = emails.len(), status = ?std::mem::discriminant(&status), "bulk create chunk not plainly created");
+                        status
+                    }
+                }
+            };
+            let stop =
+                stopped || (stop_on_error && matches!(status, ChunkStatus::Refused(_) | ChunkStatus::Uncertain(_)));
+            Some((ChunkOutcome { number, emails, status }, (client, chunks, number + 1, stop, stop_on_error)))
+        })
     }
 
     /// One create_bulk request: the accounts the server returned.
@@ -152,7 +335,8 @@ impl Client {
         };
         let mut items = Vec::with_capacity(accounts.len());
         for a in accounts {
-            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", a.email));
+            // Checked by BulkInput already; the generated types check length again.
+            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("an email of the chunk: {e}"));
             items.push(CourseAccountCreateNestedRequest {
                 email: Some(
                     CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?,
@@ -168,34 +352,7 @@ impl Client {
         let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
         let info =
             self.info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
-        let result = self.raw().marketplace_course_accounts_create_bulk().body(body).send().await;
-        Ok(response::from_generated(info, result).await?.value)
+        let sent = observe(self.raw().marketplace_course_accounts_create_bulk().body(body).send()).await;
+        Ok(response::from_generated(info, sent).await?.value)
     }
-}
-
-async fn run(client: &Client, project: Uuid, accounts: Vec<NewAccount>, options: &BulkOptions) -> BulkOutcome {
-    let mut outcome = BulkOutcome::default();
-    let mut stopped = false;
-    for chunk in accounts.chunks(options.chunk_size.max(1)) {
-        let emails: Vec<String> = chunk.iter().map(|a| a.email.clone()).collect();
-        if stopped {
-            outcome.chunks.push(ChunkOutcome { emails, status: ChunkStatus::NotAttempted });
-            continue;
-        }
-        let status = match client.create_bulk_chunk(project, chunk).await {
-            Ok(accounts) => {
-                let returned: Vec<String> =
-                    accounts.iter().filter_map(|a| a.email.as_ref().map(|e| e.to_string().to_lowercase())).collect();
-                let not_returned = emails.iter().filter(|e| !returned.contains(&e.to_lowercase())).cloned().collect();
-                ChunkStatus::Created { accounts, not_returned }
-            }
-            Err(e) => {
-                stopped = options.stop_on_error;
-                tracing::warn!(error = %e, emails = emails.len(), "bulk create chunk failed");
-                ChunkStatus::Failed(e)
-            }
-        };
-        outcome.chunks.push(ChunkOutcome { emails, status });
-    }
-    outcome
 }

@@ -13,7 +13,7 @@ use crate::error::{Error, RequestInfo, Result};
 use crate::generated::{self, types::CourseAccount};
 use crate::response;
 use crate::retry::RetryPolicy;
-use crate::transport::{Inner, default_user_agent};
+use crate::transport::{Inner, default_user_agent, observe};
 
 pub(crate) const LIST: &str = "marketplace_course_accounts_list";
 pub(crate) const LIST_PATH: &str = "/api/marketplace-course-accounts/";
@@ -34,11 +34,17 @@ pub struct NewCourseAccount {
     pub description: Option<String>,
 }
 
-/// What a delete returned: nothing (204), or on newer servers the closed account (202).
+/// A successful close: nothing (204), or on newer servers the closed account (202).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Deleted {
-    /// The closed account, when the server sends it (202 on 8.1.3 and later).
+    /// The closed account, when the server sent it (202 on 8.1.3 and later) or when the client read
+    /// it to confirm the close (see `confirmed_by_read`).
     pub account: Option<CourseAccount>,
+    /// The answer to the close was lost (timeout, broken connection, 502/504), the close was sent
+    /// again and refused with 409, and reading the account showed it Closed: the earlier attempt did
+    /// the work (or someone else closed it meanwhile). Either way the account is closed.
+    pub confirmed_by_read: bool,
 }
 
 /// Client for the marketplace course-accounts API. Cheap to clone; clones share connections.
@@ -66,7 +72,7 @@ pub struct Client {
 pub struct ClientBuilder {
     base_url: String,
     credentials: Credentials,
-    timeout: Duration,
+    timeout: Option<Duration>,
     connect_timeout: Duration,
     user_agent: Option<String>,
     retry: RetryPolicy,
@@ -83,10 +89,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time one request may take (default 30 s). Also applied to requests of a caller-supplied
-    /// `reqwest::Client` that sets none.
+    /// Time one request may take (default 30 s). With [`ClientBuilder::http_client`], the caller's
+    /// client keeps its own timeout unless this is called; then this one applies to every request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -96,7 +102,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default: crate name, version and schema release).
+    /// The `User-Agent` header (default: crate name, version and schema release). With
+    /// [`ClientBuilder::http_client`], the caller's client keeps its own user agent unless this is called.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -108,7 +115,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (proxies, custom TLS roots, ...). Credentials are still added per request.
+    /// Use this `reqwest::Client` (proxies, custom TLS roots, ...). Credentials are still added per
+    /// request. What it was configured with is respected: its timeout and user agent stay unless
+    /// [`ClientBuilder::timeout`] or [`ClientBuilder::user_agent`] is called (a client built without a
+    /// timeout then has none: set one there or here).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -149,21 +159,38 @@ impl ClientBuilder {
         // The generated code appends `/api/...` to the base as given.
         let trimmed = base.path().trim_end_matches('/').to_string();
         base.set_path(&trimmed);
-        let user_agent = HeaderValue::from_str(&self.user_agent.unwrap_or_else(default_user_agent))
+        let explicit_user_agent = self
+            .user_agent
+            .as_deref()
+            .map(HeaderValue::from_str)
+            .transpose()
             .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
         self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
-        let http = match self.http {
-            Some(http) => http,
+        // Our own reqwest client carries our defaults; a caller's keeps what it was built with, and
+        // only what the caller set on this builder is applied per request on top of it.
+        let (http, user_agent, timeout) = match self.http {
+            Some(http) => (http, explicit_user_agent, self.timeout),
             None => {
-                reqwest::Client::builder().connect_timeout(self.connect_timeout).timeout(self.timeout).build().map_err(
-                    |e| Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e))),
-                )?
+                let user_agent = match explicit_user_agent {
+                    Some(value) => value,
+                    None => HeaderValue::from_str(&default_user_agent())
+                        .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?,
+                };
+                let http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                    .user_agent(user_agent)
+                    .build()
+                    .map_err(|e| {
+                        Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e)))
+                    })?;
+                (http, None, None)
             }
         };
         let inner = Inner {
             credentials: self.credentials,
             user_agent,
-            timeout: self.timeout,
+            timeout,
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
         };
@@ -184,7 +211,7 @@ impl Client {
         ClientBuilder {
             base_url: base_url.to_string(),
             credentials: credentials.into(),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
             retry: RetryPolicy::default(),
@@ -226,8 +253,8 @@ impl Client {
     /// One account. No access and no such account are both [`Error::NotFound`].
     pub async fn get(&self, uuid: Uuid) -> Result<CourseAccount> {
         let info = self.info("marketplace_course_accounts_retrieve", Method::GET, Self::item_path(uuid));
-        let result = self.raw.marketplace_course_accounts_retrieve().uuid(uuid).send().await;
-        Ok(response::from_generated(info, result).await?.value)
+        let sent = observe(self.raw.marketplace_course_accounts_retrieve().uuid(uuid).send()).await;
+        Ok(response::from_generated(info, sent).await?.value)
     }
 
     /// Creates one account (synchronously: the server calls the course service before answering).
@@ -250,8 +277,8 @@ impl Client {
                 .map_err(|e| invalid("description", &e))?,
         };
         let info = self.info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
-        let result = self.raw.marketplace_course_accounts_create().body(body).send().await;
-        Ok(response::from_generated(info, result).await?.value)
+        let sent = observe(self.raw.marketplace_course_accounts_create().body(body).send()).await;
+        Ok(response::from_generated(info, sent).await?.value)
     }
 
     /// Asks the server to provision an Erred account again (Waldur 8.0.7 and later): the account comes
@@ -262,8 +289,8 @@ impl Client {
     pub async fn retry(&self, uuid: Uuid) -> Result<CourseAccount> {
         let info =
             self.info("marketplace_course_accounts_retry", Method::POST, format!("{}retry/", Self::item_path(uuid)));
-        let result = self.raw.marketplace_course_accounts_retry().uuid(uuid).send().await;
-        match response::from_generated(info.clone(), result).await {
+        let sent = observe(self.raw.marketplace_course_accounts_retry().uuid(uuid).send()).await;
+        match response::from_generated(info.clone(), sent).await {
             Ok(reply) => Ok(reply.value),
             Err(Error::MethodNotAllowed(e)) => Err(unsupported(info, e.status)),
             Err(Error::NotFound(e)) => match self.get(uuid).await {
@@ -275,11 +302,23 @@ impl Client {
     }
 
     /// Closes an account (allowed in OK or Erred; otherwise [`Error::Conflict`]).
+    ///
+    /// A DELETE is repeated after a lost answer (timeout, broken connection, 502/504). If the repeat
+    /// is refused with 409, the first attempt may have closed the account, so the client reads it:
+    /// Closed means success ([`Deleted::confirmed_by_read`]); another state means the refusal stands;
+    /// a failed read means [`Error::OutcomeUnknown`]. A close that was done is never reported as refused.
     pub async fn delete(&self, uuid: Uuid) -> Result<Deleted> {
         let info = self.info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
-        let reply = match self.raw.marketplace_course_accounts_destroy().uuid(uuid).send().await {
+        let (sent, seen) = observe(self.raw.marketplace_course_accounts_destroy().uuid(uuid).send()).await;
+        let reply = match sent {
             Ok(reply) => reply,
-            Err(e) => return Err(response::generated_error(info, e).await),
+            Err(e) => {
+                let error = response::generated_error(info.clone(), e, seen.status).await;
+                return match error {
+                    Error::Conflict(_) if seen.attempts > 1 => self.confirm_closed(uuid, info, error).await,
+                    other => Err(other),
+                };
+            }
         };
         let status = reply.status();
         // The fixup made the success body a raw stream: empty on 204, the account on 202.
@@ -287,12 +326,29 @@ impl Client {
         let mut stream = reply.into_inner_stream();
         use futures::StreamExt;
         while let Some(chunk) = stream.next().await {
-            // Bounded by the hooks' body limit.
+            // Bounded by the hooks' body limit. The close is done whatever happens to its body.
             let chunk = chunk.map_err(|e| Error::transport(info.clone(), e))?;
             bytes.extend_from_slice(&chunk);
         }
         let account = response::decode::<Option<CourseAccount>>(&info, Some(status), &bytes)?;
-        Ok(Deleted { account })
+        Ok(Deleted { account, confirmed_by_read: false })
+    }
+
+    /// After a repeated close was refused: the account's state says whether an earlier attempt did it.
+    async fn confirm_closed(&self, uuid: Uuid, request: RequestInfo, refusal: Error) -> Result<Deleted> {
+        match self.get(uuid).await {
+            Ok(account) if account.state == crate::CourseAccountState::Closed => {
+                Ok(Deleted { account: Some(account), confirmed_by_read: true })
+            }
+            Ok(_) => Err(refusal),
+            Err(read) => Err(Error::OutcomeUnknown {
+                request,
+                reason: format!(
+                    "the close was sent again after a lost answer and refused ({refusal}); reading the account \
+                     to see whether the first attempt closed it failed: {read}"
+                ),
+            }),
+        }
     }
 }
 

@@ -281,9 +281,23 @@ pub enum Error {
         /// What the server answered (404 or 405).
         status: reqwest::StatusCode,
     },
+    /// A write whose outcome the client could not learn: the answer was lost or unreadable and the
+    /// follow-up read that would have told failed too. The account may or may not have changed; look
+    /// it up ([`crate::Client::get`], [`crate::Client::reconcile`]) before repeating the write.
+    #[error("{request}: outcome unknown: {reason}")]
+    OutcomeUnknown {
+        /// The write in question.
+        request: RequestInfo,
+        /// Why the outcome is unknown.
+        reason: String,
+    },
     /// The request could not be built from the given values (nothing was sent).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// Some of the input is unusable, so nothing was sent (e.g. bulk create with an invalid email).
+    /// Each problem names the input position, never the value: emails are personal data.
+    #[error("invalid input, nothing was sent: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidInput(Vec<InputProblem>),
     /// The client was configured in a way it refuses (e.g. a token over plain HTTP).
     #[error("configuration: {0}")]
     Config(String),
@@ -315,12 +329,31 @@ impl Error {
         }
     }
 
-    /// True when a POST may have taken effect although it failed (the connection broke after
-    /// sending, or the timeout passed): the caller cannot know whether accounts were created.
+    /// True when a write may have taken effect although it failed: the connection broke after
+    /// sending or the timeout passed, a gateway gave up waiting (502, 504), the application failed
+    /// midway (500: Waldur's create calls the course service before it saves, so not all of its work
+    /// is undone), or the client could not confirm the outcome ([`Error::OutcomeUnknown`]). The caller
+    /// cannot know whether accounts were created or closed: look before repeating. 501, 503 and other
+    /// statuses are answers of a server that did not do the work (maintenance pages, a missing
+    /// feature), so they are refusals.
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
-            Error::Server(e) => matches!(e.status.as_u16(), 502 | 504),
+            Error::Server(e) => matches!(e.status.as_u16(), 500 | 502 | 504),
+            Error::OutcomeUnknown { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// True when the server did the write but its answer does not decode: a 2xx to a POST or DELETE
+    /// whose body a proxy mangled or a newer server shaped differently. The accounts exist (or are
+    /// closed); only their details are missing. Never repeat such a write: read the accounts instead.
+    pub fn is_done(&self) -> bool {
+        match self {
+            Error::Decode(d) => {
+                d.status.is_some_and(|s| s.is_success())
+                    && matches!(d.request.method, Method::POST | Method::DELETE | Method::PUT | Method::PATCH)
+            }
             _ => false,
         }
     }
@@ -347,7 +380,25 @@ impl Error {
     }
 
     pub(crate) fn transport(request: RequestInfo, source: reqwest::Error) -> Error {
+        // reqwest's own Display and Debug print the URL, query included (filter values such as a
+        // student's email); the URL is dropped so that no part of the error chain carries it.
+        let source = source.without_url();
         Error::Transport { reason: transport_reason(&source), request, source }
+    }
+}
+
+/// One unusable input item: its 0-based position in what the caller gave, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    /// 0-based position in the caller's input.
+    pub index: usize,
+    /// What is wrong with it (never the value itself).
+    pub reason: String,
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "item {}: {}", self.index, self.reason)
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod bulk;
 pub mod client;
+pub mod close;
 pub mod error;
 pub mod filter;
 #[rustfmt::skip]
@@ -18,22 +19,35 @@ pub mod filter;
 pub mod generated;
 pub mod ordering;
 pub mod pagination;
+pub mod reconcile;
 mod response;
 pub mod retry;
 pub mod state;
 pub mod transport;
 
 pub use auth::{Credentials, Token};
-pub use bulk::{BulkOptions, BulkOutcome, ChunkOutcome, ChunkStatus, NewAccount};
+pub use bulk::{BulkInput, BulkOptions, BulkOutcome, ChunkOutcome, ChunkStatus, Duplicate, NewAccount, check_email};
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
-pub use error::{ApiError, DecodeError, Error, ErrorBody, RequestInfo, Result};
+pub use close::{CloseOutcome, CloseReport, CloseStatus};
+pub use error::{ApiError, DecodeError, Error, ErrorBody, InputProblem, RequestInfo, Result};
 pub use filter::Filter;
 pub use generated::types::CourseAccount;
 pub use generated::types::MarketplaceCourseAccountsOrderingField as OrderingField;
 pub use ordering::{Direction, Ordering};
 pub use pagination::{AccountStream, Page};
+pub use reconcile::{EmailStatus, Reconciliation};
 pub use retry::RetryPolicy;
 pub use state::CourseAccountState;
+
+// What the public signatures name from other crates, so that a consumer needs no dependency of its
+// own (and no version of it to keep in step) to call every method: `Uuid` (account and project ids),
+// `NaiveDate` (project date filters), `Url` (base and page URLs), and reqwest (`http_client`,
+// `StatusCode` and `Method` in errors).
+pub use chrono::NaiveDate;
+pub use reqwest;
+pub use reqwest::{Method, StatusCode};
+pub use url::Url;
+pub use uuid::Uuid;
 
 /// The README's code blocks, compiled as doctests so the usage example cannot rot.
 #[cfg(doctest)]

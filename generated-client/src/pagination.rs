@@ -15,6 +15,7 @@ use crate::error::{Error, RequestInfo, Result};
 use crate::filter::{Filter, apply_filter};
 use crate::generated::types::CourseAccount;
 use crate::response::{self, Reply};
+use crate::transport::observe;
 
 /// The server's maximum page size (larger values are silently clamped to it).
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -142,11 +143,14 @@ impl Client {
     }
 
     /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
+    /// A malformed `X-Result-Count` or `next` link is [`Error::Pagination`], never dropped silently.
     pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
         let reply = self.list_request(filter, Some(page), page_size).await?;
         let url = self.list_url();
-        let total = result_count(&reply.headers).and_then(|r| r.ok());
-        let next = link(&reply.headers, &url, "next").and_then(|r| r.ok());
+        let bad =
+            |reason: String| Error::Pagination { request: self.info(LIST, Method::GET, LIST_PATH.into()), reason };
+        let total = result_count(&reply.headers).transpose().map_err(bad)?;
+        let next = link(&reply.headers, &url, "next").transpose().map_err(bad)?;
         Ok(Page { items: reply.value, number: page, total, next })
     }
 
@@ -163,7 +167,7 @@ impl Client {
             builder = builder.page(i64::try_from(page).unwrap_or(i64::MAX));
         }
         let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
-        response::from_generated(info, builder.send().await).await
+        response::from_generated(info, observe(builder.send()).await).await
     }
 
     /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
@@ -194,6 +198,20 @@ impl Client {
         inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
         let response =
             inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            // The page existed when the previous one linked to it: the list shrank while it was
+            // walked (accounts closed or changed so they no longer match). Page numbers have shifted,
+            // so going on would skip accounts; only a new walk (or a snapshot first) is safe.
+            let said = response::error_from_response(info.clone(), response).await;
+            return Err(Error::Pagination {
+                request: info,
+                reason: format!(
+                    "the next page vanished while the list was walked ({said}): the list shrank, page numbers \
+                     shifted, and continuing would skip accounts; list again, or take a snapshot first \
+                     (Client::close_all does)"
+                ),
+            });
+        }
         if !response.status().is_success() {
             return Err(response::error_from_response(info, response).await);
         }
@@ -204,7 +222,7 @@ impl Client {
     pub async fn count(&self, filter: &Filter) -> Result<u64> {
         let builder = apply_filter!(self.raw().marketplace_course_accounts_count(), filter);
         let info = self.info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
-        let reply = response::from_generated(info.clone(), builder.send().await).await?;
+        let reply = response::from_generated(info.clone(), observe(builder.send()).await).await?;
         match result_count(&reply.headers) {
             Some(Ok(n)) => Ok(n),
             Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),

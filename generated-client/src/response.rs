@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{DecodeError, Error, ErrorBody, RequestInfo, Result, excerpt};
 use crate::retry;
+use crate::transport::Observed;
 
 /// Default limit of a response body (the hooks enforce the configured one on every response):
 /// a page of 300 accounts is about 300 KB.
@@ -111,11 +112,13 @@ pub(crate) async fn decode_response<T: DeserializeOwned>(
     Ok(Reply { value, headers })
 }
 
-/// The result of a generated call, in this crate's terms. Undeclared 2xx answers (a newer server's
-/// 202 where the schema says 201, say) are decoded as `T` rather than treated as errors.
+/// The result of a generated call (run inside [`crate::transport::observe`]), in this crate's terms.
+/// Undeclared 2xx answers (a newer server's 202 where the schema says 201, say) are decoded as `T`
+/// rather than treated as errors; a body that does not decode keeps its status, so a 2xx write is
+/// known to be done ([`Error::is_done`]).
 pub(crate) async fn from_generated<T: DeserializeOwned>(
     request: RequestInfo,
-    result: std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>,
+    (result, seen): (std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>, Observed),
 ) -> Result<Reply<T>> {
     use progenitor_client::Error as G;
     match result {
@@ -126,23 +129,28 @@ pub(crate) async fn from_generated<T: DeserializeOwned>(
         Err(G::UnexpectedResponse(response)) if response.status().is_success() => {
             decode_response(&request, response).await
         }
-        Err(G::InvalidResponsePayload(bytes, _)) => match decode::<T>(&request, None, &bytes) {
+        Err(G::InvalidResponsePayload(bytes, _)) => match decode::<T>(&request, seen.status, &bytes) {
             // The generated decoder failed, ours names the place; both failing is the expected case.
             Err(e) => Err(e),
             Ok(value) => Ok(Reply { value, headers: HeaderMap::new() }),
         },
-        Err(other) => Err(generated_error(request, other).await),
+        Err(other) => Err(generated_error(request, other, seen.status).await),
     }
 }
 
 /// A generated call's failure as this crate's error (success statuses are the caller's business).
-pub(crate) async fn generated_error(request: RequestInfo, error: progenitor_client::Error<()>) -> Error {
+/// `status`: what the transport saw, for the failures that lose it.
+pub(crate) async fn generated_error(
+    request: RequestInfo,
+    error: progenitor_client::Error<()>,
+    status: Option<StatusCode>,
+) -> Error {
     use progenitor_client::Error as G;
     match error {
         G::UnexpectedResponse(response) => error_from_response(request, response).await,
         G::InvalidResponsePayload(bytes, e) => Error::Decode(Box::new(DecodeError {
             request,
-            status: None,
+            status,
             json_path: ".".into(),
             message: e.to_string(),
             excerpt: excerpt(&String::from_utf8_lossy(&bytes), 200),

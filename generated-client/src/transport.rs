@@ -28,12 +28,42 @@ pub fn default_user_agent() -> String {
     format!("waldur-course-accounts/{} (Waldur schema {})", env!("CARGO_PKG_VERSION"), schema_version())
 }
 
+/// What the transport saw of the last request sent inside [`observe`]: how many attempts it took and
+/// the status of the answer that was returned. The generated code drops both (a body that does not
+/// decode loses its status; a retried DELETE looks like a first one), and the truth of a write's
+/// outcome depends on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Observed {
+    /// Requests sent (1 + retries); 0 when nothing was sent.
+    pub attempts: u32,
+    /// The status of the answer handed back, if one arrived.
+    pub status: Option<reqwest::StatusCode>,
+}
+
+tokio::task_local! {
+    static OBSERVED: std::cell::Cell<Observed>;
+}
+
+/// Runs `call` (a request through the generated client) and returns what the transport saw of it.
+pub(crate) async fn observe<F: std::future::Future>(call: F) -> (F::Output, Observed) {
+    OBSERVED
+        .scope(std::cell::Cell::new(Observed::default()), async {
+            let output = call.await;
+            (output, OBSERVED.with(std::cell::Cell::get))
+        })
+        .await
+}
+
 /// Per-client settings the hooks read; held by the generated client as its `inner` value.
 #[derive(Debug, Clone)]
 pub struct Inner {
     pub(crate) credentials: Credentials,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) timeout: Duration,
+    /// Set on each request only when the caller chose one for a reqwest client of their own; the
+    /// client this crate builds carries its default user agent itself.
+    pub(crate) user_agent: Option<HeaderValue>,
+    /// As `user_agent`: a per-request timeout only when the caller set one for their own reqwest
+    /// client, so a timeout configured on that client is never silently replaced.
+    pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     /// Bodies longer than this fail to read (a transport error) instead of filling memory.
     pub(crate) max_body_bytes: usize,
@@ -51,12 +81,13 @@ impl Inner {
             Ok(None) => {}
             Err(why) => return Err(format!("cannot authenticate: {why}")),
         }
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.user_agent.clone());
+        if let Some(user_agent) = &self.user_agent {
+            headers.insert(USER_AGENT, user_agent.clone());
         }
-        // A caller-supplied reqwest::Client may have no timeout at all; no call may hang forever.
-        if request.timeout().is_none() {
-            *request.timeout_mut() = Some(self.timeout);
+        if let Some(timeout) = self.timeout
+            && request.timeout().is_none()
+        {
+            *request.timeout_mut() = Some(timeout);
         }
         Ok(())
     }
@@ -69,6 +100,9 @@ impl Inner {
         operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let result = self.send_with_retries(client, request, operation).await;
+        let _ = OBSERVED.try_with(|seen| {
+            seen.set(Observed { status: result.as_ref().ok().map(reqwest::Response::status), ..seen.get() })
+        });
         result.map(|response| limit_body(response, self.max_body_bytes))
     }
 
@@ -85,6 +119,8 @@ impl Inner {
         let mut attempt = 0;
         loop {
             let again = if retryable && attempt < self.retry.max_retries { request.try_clone() } else { None };
+            // Outside `observe` (the pager's own fetches) there is nothing to note.
+            let _ = OBSERVED.try_with(|seen| seen.set(Observed { attempts: attempt + 1, ..seen.get() }));
             let result = client.execute(request).await;
             let Some(next) = again else { return result };
             let delay = match &result {

@@ -65,7 +65,8 @@ async fn create_bulk_answers_an_array_with_200_or_202() {
                 ["student1@example.edu", "student2@example.edu"],
                 &BulkOptions::default(),
             )
-            .await;
+            .await
+            .unwrap();
         assert!(outcome.is_complete(), "{status}: {outcome:?}");
         assert_eq!(outcome.created().count(), 2);
         let sent: serde_json::Value = server.received_requests().await.unwrap()[0].body_json().unwrap();

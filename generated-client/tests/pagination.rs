@@ -199,3 +199,46 @@ async fn a_base_url_with_a_path_prefix_is_kept_for_every_page() {
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
     assert!(err.to_string().contains(&format!("GET /waldur/api/marketplace-course-accounts/{}/", uuid(1))), "{err}");
 }
+
+/// A page that vanishes mid-walk (the list shrank: accounts closed meanwhile) is a pagination error
+/// that says so, not a bare NotFound that reads like "no such account".
+#[tokio::test]
+async fn a_page_that_vanishes_mid_walk_is_a_pagination_error_that_says_why() {
+    let server = MockServer::start().await;
+    let next = format!("{}{LIST}?page=2&page_size=300", server.uri());
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![account(0, "OK")])
+                .insert_header("x-result-count", "2")
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({"detail": "Invalid page."})))
+        .mount(&server)
+        .await;
+    let text = pagination_error(&server).await;
+    assert!(text.contains("vanished") && text.contains("Invalid page."), "{text}");
+}
+
+/// `list_page` used to drop a malformed X-Result-Count or next link silently (total None, next None:
+/// "this is the last page"). Both are errors now.
+#[tokio::test]
+async fn list_page_refuses_a_malformed_count_or_link_instead_of_dropping_it() {
+    for (header, value) in [("x-result-count", "many"), ("link", "<http://[::1/broken>; rel=\"next\"")] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(LIST))
+            .respond_with(ResponseTemplate::new(200).set_body_json(vec![account(0, "OK")]).insert_header(header, value))
+            .mount(&server)
+            .await;
+        let err = client(&server).list_page(&Filter::new(), 1, 10).await.unwrap_err();
+        assert!(matches!(err, Error::Pagination { .. }), "{header}: {err:?}");
+    }
+}

@@ -122,3 +122,48 @@ async fn a_caller_supplied_http_client_without_timeout_still_gets_one() {
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
 }
+
+/// A caller's reqwest client keeps the timeout it was built with: it used to be replaced by the
+/// 30 s default on every request (here: the caller's 300 ms must win over a 1.5 s answer).
+#[tokio::test]
+async fn a_caller_supplied_http_client_keeps_its_own_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account(1, "OK")).set_delay(Duration::from_millis(1500)))
+        .mount(&server)
+        .await;
+    let theirs = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+    let client = Client::builder(&server.uri(), Token::new(TOKEN))
+        .http_client(theirs)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+/// ... and its user agent, unless the caller sets one on our builder.
+#[tokio::test]
+async fn a_caller_supplied_http_client_keeps_its_user_agent_unless_one_is_set_here() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account(1, "OK")))
+        .mount(&server)
+        .await;
+    let theirs = || reqwest::Client::builder().user_agent("course-admin-portal/2.3").build().unwrap();
+    let plain = Client::builder(&server.uri(), Token::new(TOKEN)).http_client(theirs()).build().unwrap();
+    plain.get(uuid(1).parse().unwrap()).await.unwrap();
+    let chosen =
+        Client::builder(&server.uri(), Token::new(TOKEN)).http_client(theirs()).user_agent("chosen/1").build().unwrap();
+    chosen.get(uuid(1).parse().unwrap()).await.unwrap();
+    let agents: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers.get("user-agent").unwrap().to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(agents, ["course-admin-portal/2.3", "chosen/1"]);
+}

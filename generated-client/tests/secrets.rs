@@ -111,3 +111,29 @@ fn anyhow_like(e: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// Filter values are personal data (a student's email): a transport error's whole chain, Display and
+/// Debug, names method and path but never the URL's query. reqwest's own error carries the URL.
+#[tokio::test]
+async fn a_transport_error_never_carries_the_query() {
+    // A port nobody listens on: the connection is refused.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = waldur_course_accounts::Client::builder(&base, waldur_course_accounts::Token::new(TOKEN))
+        .retry(waldur_course_accounts::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let filter = waldur_course_accounts::Filter::new().email("jane.doe@student.example.edu").username("jdoe42");
+    let err = client.list_page(&filter, 1, 10).await.unwrap_err();
+    let mut text = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        text.push_str(&format!(" | {s} {s:?}"));
+        source = s.source();
+    }
+    assert!(matches!(err, waldur_course_accounts::Error::Transport { .. }), "{err:?}");
+    for secret in ["jane.doe", "student.example.edu", "jdoe42", "email="] {
+        assert!(!text.contains(secret), "`{secret}` leaks: {text}");
+    }
+}
