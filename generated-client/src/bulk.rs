@@ -156,7 +156,8 @@ impl BulkInput {
     }
 }
 
-/// What happened to one chunk. Only `Refused` means nothing was created.
+/// What happened to one chunk. Only `Refused` means nothing was created. Exhaustive on purpose (unlike
+/// the outcome structs): a new kind of outcome must make every caller decide what it means.
 #[derive(Debug)]
 pub enum ChunkStatus {
     /// The server answered with these accounts. `not_returned` lists the emails of the chunk that are
@@ -201,6 +202,7 @@ impl ChunkStatus {
 
 /// One chunk: its emails (normalised), in input order, and its status.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ChunkOutcome {
     /// 0-based number of the chunk.
     pub number: usize,
@@ -212,6 +214,7 @@ pub struct ChunkOutcome {
 
 /// The outcome of a bulk create, chunk by chunk, covering every email given.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct BulkOutcome {
     /// Every chunk, in input order; together with `duplicates` they hold every email given.
     pub chunks: Vec<ChunkOutcome>,

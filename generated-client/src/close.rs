@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::state::CourseAccountState;
 
-/// What happened to one account.
+/// What happened to one account. Exhaustive on purpose: a new kind of outcome must make every caller
+/// decide what it means.
 #[derive(Debug)]
 pub enum CloseStatus {
     /// This run closed it.
@@ -26,6 +27,7 @@ pub enum CloseStatus {
 
 /// One account of the snapshot and its outcome.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CloseOutcome {
     /// The account.
     pub uuid: Uuid,
@@ -37,6 +39,7 @@ pub struct CloseOutcome {
 
 /// The outcome of [`Client::close_all`], one entry per account of the snapshot, in snapshot order.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct CloseReport {
     /// Every account that matched the filter when the snapshot was taken.
     pub accounts: Vec<CloseOutcome>,

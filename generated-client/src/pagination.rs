@@ -22,6 +22,7 @@ pub const MAX_PAGE_SIZE: u32 = 300;
 
 /// One page of a list.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page {
     /// The accounts of this page.
     pub items: Vec<CourseAccount>,

@@ -14,6 +14,7 @@ use crate::generated::types::CourseAccount;
 
 /// One email of the list and the project's accounts for it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EmailStatus {
     /// The email as given, trimmed.
     pub email: String,
@@ -32,6 +33,7 @@ impl EmailStatus {
 
 /// The list against the project.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Reconciliation {
     /// Every distinct email given (repeats ignoring case are merged), in input order.
     pub emails: Vec<EmailStatus>,
