@@ -2,7 +2,10 @@
 //! (a) this crate's all-pages stream, (b) a hand-written reqwest + serde_json loop decoding the same
 //! struct (the practical limit), and (c) Waldur's Python client `waldur-api-client` 8.1.3 `sync_all`.
 //! Each client runs in its own process so its peak RSS is its own; figures are medians of several runs.
-//! Also bulk creation, codegen time and (optionally) the consumer's clean build time.
+//! Also bulk creation, the command line (`cli`), codegen time and (optionally) the consumer's clean
+//! build time.
+
+mod cli;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,6 +26,8 @@ struct Args {
     bulk: Vec<usize>,
     build_time: bool,
     json: Option<PathBuf>,
+    cli_list: Vec<usize>,
+    cli_import: Vec<usize>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -33,6 +38,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         bulk: vec![1_000, 10_000],
         build_time: false,
         json: None,
+        cli_list: vec![10_000, 100_000],
+        cli_import: vec![1_000, 10_000],
     };
     while let Some(arg) = it.next() {
         let mut value = || it.next().ok_or(format!("{arg} needs a value"));
@@ -50,12 +57,18 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                     .collect::<Result<_, _>>()?
             }
             "--build-time" => args.build_time = true,
+            "--no-cli" => {
+                args.cli_list.clear();
+                args.cli_import.clear();
+            }
             "--json" => args.json = Some(PathBuf::from(value()?)),
             "--smoke" => {
                 args.sizes = vec![1_000];
                 args.runs = 1;
                 args.python = false;
                 args.bulk = vec![1_000];
+                args.cli_list = vec![1_000, 5_000];
+                args.cli_import = vec![200, 1_000];
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -313,15 +326,23 @@ async fn run(args: Args) -> Result<(), String> {
         bulk_rows.push(json!({"emails": n, "seconds": seconds, "requests": outcome.chunks.len()}));
     }
 
+    let mut cli_rows = Value::Null;
+    if !args.cli_list.is_empty() || !args.cli_import.is_empty() {
+        let binary = cli::binary(&root)?;
+        let rows = cli::run(&binary, &args.cli_list, &args.cli_import, &root.join("target/bench-cli")).await?;
+        cli_rows = cli::print(&rows);
+    }
+
     let fragment = codegen::Spec::load(&root.join(codegen::DEFAULT_SPEC)).map_err(|e| e.to_string())?;
     let mut times = Vec::new();
+    let mut operations = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        codegen::render(&fragment, &codegen::Options::default()).map_err(|e| e.to_string())?;
+        operations = codegen::render(&fragment, &codegen::Options::default()).map_err(|e| e.to_string())?.operations;
         times.push(started.elapsed().as_secs_f64());
     }
     let codegen_fragment = median(times);
-    println!("codegen, fragment (6 operations): {:.1} ms (median of 5)", codegen_fragment * 1000.0);
+    println!("codegen, fragment ({operations} operations): {:.1} ms (median of 5)", codegen_fragment * 1000.0);
     let mut build = Value::Null;
     if args.build_time {
         let target = root.join("target/bench-clean-build");
@@ -346,6 +367,7 @@ async fn run(args: Args) -> Result<(), String> {
         "list": rows.iter().map(|r| json!({"n": r.n, "client": r.variant, "seconds": r.seconds, "accounts_per_second": r.n as f64 / r.seconds, "peak_rss_mb": r.peak_rss_kib as f64 / 1024.0})).collect::<Vec<_>>(),
         "ratios": ratios,
         "bulk": bulk_rows,
+        "cli": cli_rows,
         "codegen_fragment_ms": codegen_fragment * 1000.0,
         "clean_build": build,
     });

@@ -1,0 +1,61 @@
+//! The connection: base URL from `--url` or `WALDUR_URL`, the token from `WALDUR_TOKEN` only (a flag
+//! would put it in shell history and process listings), `--bearer` for a personal access token, and
+//! one-line errors for what is missing or refused.
+
+use std::time::Duration;
+
+use waldur_course_accounts::{Client, Credentials, Error, Token};
+
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct Connection {
+    /// Waldur's base URL, e.g. https://waldur.example.edu
+    #[arg(long, env = "WALDUR_URL", global = true, value_name = "URL")]
+    url: Option<String>,
+    /// Send WALDUR_TOKEN as a personal access token (`Authorization: Bearer`, Waldur 8.0.7+) instead of
+    /// an API token (`Authorization: Token`).
+    #[arg(long, global = true)]
+    bearer: bool,
+    /// Allow sending the token over plain http:// to a host that is not this machine.
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
+    /// Seconds one request may take.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+}
+
+pub fn client(connection: &Connection) -> Result<Client, Failure> {
+    let url = connection
+        .url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("no Waldur URL: pass --url URL or set WALDUR_URL")?;
+    let token = Token::from_env("WALDUR_TOKEN")
+        .filter(|t| !t.expose().trim().is_empty())
+        .ok_or("no token: set WALDUR_TOKEN (an API token, or a personal access token with --bearer)")?;
+    let credentials = if connection.bearer { Credentials::Bearer(token) } else { Credentials::from(token) };
+    Client::builder(url, credentials)
+        .timeout(Duration::from_secs(connection.timeout.max(1)))
+        .allow_insecure_http(connection.allow_insecure_http)
+        .build()
+        .map_err(|e| match e {
+            Error::Config(why) if why.contains("plain http") => {
+                Failure::Error(format!("{why} (on the command line: --allow-insecure-http)"))
+            }
+            other => Failure::from(other),
+        })
+}
+
+/// One line for an error of a call: 401/403 say what to check; the rest as the client words it.
+pub fn explain(error: &Error) -> String {
+    match error {
+        Error::Unauthorized(e) => format!(
+            "Waldur refused the token ({}): check WALDUR_TOKEN{}",
+            e.body.message(),
+            if e.body.message().to_lowercase().contains("expired") { "; it has expired" } else { "" }
+        ),
+        Error::Forbidden(e) => format!("not allowed: {} (the token's user lacks the permission)", e.body.message()),
+        other => other.to_string(),
+    }
+}

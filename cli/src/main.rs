@@ -1,0 +1,115 @@
+//! `waldur-course-accounts`: the command line for course admins. This file declares the commands and
+//! their options (clap), runs the one that was asked for, and maps its outcome to the exit code; the
+//! work is in one module per command group, all on top of the `waldur-course-accounts` crate.
+//!
+//! Exit codes: 0 everything done; 1 the command ran but not everything was done (a row invalid, an
+//! account not created or not closed, an outcome unknown); 2 bad usage, configuration, input file or
+//! connection (one line on stderr says which); 130 interrupted.
+
+mod accounts;
+mod close;
+mod connect;
+mod filter;
+mod import;
+mod output;
+mod reconcile;
+mod roster;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// How a command ended, beyond plain success.
+pub enum Failure {
+    /// Ran to the end, but not everything was done (details were printed): exit 1.
+    Partial,
+    /// Could not do its work: exit 2 with this one-line message.
+    Error(String),
+    /// Stopped by Ctrl-C (what was done was printed and reported): exit 130.
+    Interrupted,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Error(e.to_string())
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+#[derive(Parser)]
+#[command(
+    name = "waldur-course-accounts",
+    version,
+    about = "Manage Waldur course accounts: import a class roster, list, count, close, retry, reconcile.",
+    after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\
+                  Exit codes: 0 all done, 1 not everything done, 2 usage/configuration/connection error, 130 interrupted.\n\n\
+                  Example:\n  export WALDUR_URL=https://waldur.example.edu WALDUR_TOKEN=...\n  \
+                  waldur-course-accounts import --project 7c4b2f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f roster.csv --dry-run"
+)]
+struct Cli {
+    #[command(flatten)]
+    connection: connect::Connection,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List accounts (every page, streamed).
+    #[command(after_help = "Examples:\n  waldur-course-accounts list --project UUID --state Erred --state Pending\n  \
+                            waldur-course-accounts list --email example.edu --order -created,email --format csv > accounts.csv")]
+    List(accounts::ListArgs),
+    /// Count accounts matching the filters (one HEAD request).
+    #[command(after_help = "Example:\n  waldur-course-accounts count --project UUID --state OK")]
+    Count(accounts::CountArgs),
+    /// Show one account.
+    #[command(after_help = "Example:\n  waldur-course-accounts get 3f0c9a52-8d0e-4c1a-9b7e-2a6f4d1c8e90 --format json")]
+    Get(accounts::GetArgs),
+    /// Create one account.
+    #[command(
+        after_help = "Example:\n  waldur-course-accounts create --project UUID jane.doe@example.edu --description \"HPC course\""
+    )]
+    Create(accounts::CreateArgs),
+    /// Create accounts for a class roster (CSV): checks every row first, skips emails that already have
+    /// an account, creates the rest in chunks, and reports per email.
+    #[command(after_help = import::HELP)]
+    Import(import::Args),
+    /// Close accounts by UUID, or every account of a project (snapshot first, then close).
+    #[command(after_help = "Examples:\n  waldur-course-accounts close 3f0c9a52-8d0e-4c1a-9b7e-2a6f4d1c8e90\n  \
+                            waldur-course-accounts close --project UUID --all --yes")]
+    Close(close::Args),
+    /// Retry accounts whose creation ended in Erred (Waldur 8.0.7 and newer).
+    #[command(after_help = "Example:\n  waldur-course-accounts retry 3f0c9a52-8d0e-4c1a-9b7e-2a6f4d1c8e90")]
+    Retry(accounts::RetryArgs),
+    /// Compare a roster with a project: missing accounts, accounts not on the roster, Erred/Pending ones.
+    #[command(after_help = "Example:\n  waldur-course-accounts reconcile --project UUID roster.csv --format json")]
+    Reconcile(reconcile::Args),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match connect::client(&cli.connection) {
+        Err(e) => Err(e),
+        Ok(client) => match cli.command {
+            Command::List(args) => accounts::list(&client, args).await,
+            Command::Count(args) => accounts::count(&client, args).await,
+            Command::Get(args) => accounts::get(&client, args).await,
+            Command::Create(args) => accounts::create(&client, args).await,
+            Command::Retry(args) => accounts::retry(&client, args).await,
+            Command::Import(args) => import::run(&client, args).await,
+            Command::Close(args) => close::run(&client, args).await,
+            Command::Reconcile(args) => reconcile::run(&client, args).await,
+        },
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Partial) => ExitCode::from(1),
+        Err(Failure::Error(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Interrupted) => ExitCode::from(130),
+    }
+}

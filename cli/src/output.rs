@@ -1,0 +1,111 @@
+//! Output formats: a table for people (the default on a terminal), JSON for programs (the default
+//! otherwise) and CSV for spreadsheets. Accounts are written as they arrive, never collected first.
+//!
+//! JSON of an account is exactly the API's CourseAccount object (the same field names and values as
+//! Waldur returns: `uuid`, `url`, `email`, `username`, `state`, `project`, `project_uuid`,
+//! `project_name`, `project_slug`, `project_start_date`, `project_end_date`, `customer_uuid`,
+//! `customer_name`, `user_uuid`, `description`, `error_message`, `error_traceback`, `created`,
+//! `modified`); `list` writes a JSON array of them.
+
+use std::io::{IsTerminal, Write};
+
+use waldur_course_accounts::CourseAccount;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The format asked for, else a table on a terminal and JSON otherwise.
+pub fn resolve(format: Option<Format>) -> Format {
+    format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+}
+
+/// The CSV and table columns.
+const COLUMNS: [&str; 8] =
+    ["uuid", "state", "email", "username", "project_name", "project_uuid", "created", "error_message"];
+
+fn cells(a: &CourseAccount) -> [String; 8] {
+    [
+        a.uuid.to_string(),
+        a.state.to_string(),
+        a.email.as_deref().map(String::as_str).unwrap_or_default().to_string(),
+        a.username.clone().unwrap_or_default(),
+        a.project_name.clone(),
+        a.project_uuid.to_string(),
+        a.created.to_rfc3339(),
+        a.error_message.clone(),
+    ]
+}
+
+/// Writes accounts one by one in a format.
+pub struct AccountWriter {
+    format: Format,
+    out: std::io::BufWriter<std::io::Stdout>,
+    csv: Option<csv::Writer<std::io::Stdout>>,
+    written: u64,
+}
+
+impl AccountWriter {
+    pub fn new(format: Format) -> Result<AccountWriter, String> {
+        let mut writer =
+            AccountWriter { format, out: std::io::BufWriter::new(std::io::stdout()), csv: None, written: 0 };
+        match format {
+            Format::Json => writer.raw("[")?,
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(std::io::stdout());
+                csv.write_record(COLUMNS).map_err(|e| e.to_string())?;
+                writer.csv = Some(csv);
+            }
+            Format::Table => writer.raw(&format!(
+                "{:<36}  {:<8}  {:<34}  {:<16}  {}\n",
+                "UUID", "STATE", "EMAIL", "USERNAME", "PROJECT"
+            ))?,
+        }
+        Ok(writer)
+    }
+
+    fn raw(&mut self, text: &str) -> Result<(), String> {
+        self.out.write_all(text.as_bytes()).map_err(|e| format!("cannot write the output: {e}"))
+    }
+
+    pub fn write(&mut self, account: &CourseAccount) -> Result<(), String> {
+        match self.format {
+            Format::Json => {
+                self.raw(if self.written == 0 { "\n" } else { ",\n" })?;
+                serde_json::to_writer(&mut self.out, account).map_err(|e| format!("cannot write the output: {e}"))?;
+            }
+            Format::Csv => {
+                let csv = self.csv.as_mut().expect("set for CSV");
+                csv.write_record(cells(account)).map_err(|e| format!("cannot write the output: {e}"))?;
+            }
+            Format::Table => {
+                let c = cells(account);
+                self.raw(&format!("{:<36}  {:<8}  {:<34}  {:<16}  {}\n", c[0], c[1], c[2], c[3], c[4]))?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Closes the output; returns how many accounts were written.
+    pub fn finish(mut self) -> Result<u64, String> {
+        if self.format == Format::Json {
+            self.raw(if self.written == 0 { "]\n" } else { "\n]\n" })?;
+        }
+        if let Some(mut csv) = self.csv.take() {
+            csv.flush().map_err(|e| format!("cannot write the output: {e}"))?;
+        }
+        self.out.flush().map_err(|e| format!("cannot write the output: {e}"))?;
+        Ok(self.written)
+    }
+}
+
+/// Writes a JSON document to stdout, pretty, with a final newline.
+pub fn json(value: &serde_json::Value) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| e.to_string())?;
+    out.write_all(b"\n").map_err(|e| e.to_string())
+}

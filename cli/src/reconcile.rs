@@ -1,0 +1,101 @@
+//! `reconcile`: a roster against a project, read-only. Which roster emails have no open account, which
+//! accounts of the project are on no roster line, and which roster accounts need attention (Erred,
+//! Pending). Table for people, `--format json` for programs:
+//! `{"project": UUID, "roster": PATH, "missing": [{"line": N, "email": TEXT}],
+//!   "attention": [{"line": N, "email": TEXT, "account": UUID, "state": LABEL, "error_message": TEXT}],
+//!   "not_on_roster": [{"account": UUID, "email": TEXT or null, "state": LABEL}],
+//!   "present": N, "invalid_lines": [N, ...]}`.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use waldur_course_accounts::{Client, CourseAccountState, Uuid};
+
+use crate::connect::explain;
+use crate::output::{self, Format};
+use crate::roster;
+use crate::{Failure, Outcome};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The course project.
+    #[arg(long, value_name = "UUID")]
+    project: Uuid,
+    /// The roster (CSV with a header row).
+    roster: PathBuf,
+    /// The header of the email column (without case).
+    #[arg(long, default_value = "email", value_name = "NAME")]
+    email_column: String,
+    /// table (default on a terminal) or json.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+pub async fn run(client: &Client, args: Args) -> Outcome {
+    let roster = roster::read(&args.roster, &args.email_column)?;
+    let found =
+        client.reconcile(args.project, roster.rows.iter().map(|r| r.email.as_str())).await.map_err(|e| explain(&e))?;
+    let mut missing = Vec::new();
+    let mut attention = Vec::new();
+    let mut present = 0;
+    for (row, status) in roster.rows.iter().zip(&found.emails) {
+        let open: Vec<_> = status.accounts.iter().filter(|a| a.state != CourseAccountState::Closed).collect();
+        if open.is_empty() {
+            missing.push(json!({"line": row.line, "email": row.email}));
+            continue;
+        }
+        present += 1;
+        for a in open.into_iter().filter(|a| matches!(a.state, CourseAccountState::Erred | CourseAccountState::Pending))
+        {
+            attention.push(json!({"line": row.line, "email": row.email, "account": a.uuid, "state": a.state, "error_message": a.error_message}));
+        }
+    }
+    let not_on_roster: Vec<_> = found
+        .not_listed
+        .iter()
+        .filter(|a| a.state != CourseAccountState::Closed)
+        .map(|a| json!({"account": a.uuid, "email": a.email.as_deref(), "state": a.state}))
+        .collect();
+    let invalid: Vec<u64> = roster.bad.iter().map(|b| b.line).collect();
+    let clean = missing.is_empty() && attention.is_empty() && not_on_roster.is_empty() && invalid.is_empty();
+    if output::resolve(args.format) == Format::Json {
+        output::json(&json!({
+            "project": args.project,
+            "roster": args.roster.display().to_string(),
+            "missing": missing,
+            "attention": attention,
+            "not_on_roster": not_on_roster,
+            "present": present,
+            "invalid_lines": invalid,
+        }))?;
+    } else {
+        println!("{present} roster emails have an open account");
+        println!("{} missing (on the roster, no open account):", missing.len());
+        for m in &missing {
+            println!("  line {}: {}", m["line"], m["email"].as_str().unwrap_or_default());
+        }
+        println!("{} need attention (Erred or Pending):", attention.len());
+        for a in &attention {
+            println!(
+                "  line {}: {} {} {}",
+                a["line"],
+                a["email"].as_str().unwrap_or_default(),
+                a["state"].as_str().unwrap_or_default(),
+                a["account"].as_str().unwrap_or_default()
+            );
+        }
+        println!("{} open accounts of the project are not on the roster:", not_on_roster.len());
+        for n in &not_on_roster {
+            println!(
+                "  {} {} {}",
+                n["account"].as_str().unwrap_or_default(),
+                n["email"].as_str().unwrap_or("(no email)"),
+                n["state"].as_str().unwrap_or_default()
+            );
+        }
+        if !invalid.is_empty() {
+            println!("{} roster lines have no usable email: {invalid:?}", invalid.len());
+        }
+    }
+    if clean { Ok(()) } else { Err(Failure::Partial) }
+}

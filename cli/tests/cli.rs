@@ -1,0 +1,277 @@
+//! The command line as an admin uses it, driven as a process against the stand-in Waldur on loopback
+//! (and the mock seeded from the recordings): the server's data and request log prove what was sent.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use waldur_course_accounts_testkit::standin::{State, seed};
+use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
+
+const BIN: &str = env!("CARGO_BIN_EXE_waldur-course-accounts");
+
+fn cli(waldur: &StandIn, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("WALDUR_URL", waldur.base_url())
+        .env("WALDUR_TOKEN", waldur.token())
+        .env_remove("WALDUR_URL_UNUSED");
+    command.stdin(Stdio::null());
+    command
+}
+
+async fn run(waldur: &StandIn, args: &[&str]) -> Output {
+    let mut command = cli(waldur, args);
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+fn writes(waldur: &StandIn) -> usize {
+    waldur.requests().iter().filter(|r| r.method != "GET" && r.method != "HEAD").count()
+}
+
+fn accounts_with(waldur: &StandIn, email: &str) -> usize {
+    waldur.with_state(|w| w.accounts.iter().filter(|a| a.email.eq_ignore_ascii_case(email)).count())
+}
+
+fn project() -> String {
+    seed::course_project().to_string()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_roster_with_bom_semicolons_and_bad_rows_imports_and_reports_per_line() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 10)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Exported from a spreadsheet: BOM, `;`, an extra column, a bad address, a repeat in other case,
+    // a blank line, an address with spaces around it, and an email already in the project.
+    let roster = write(
+        dir.path(),
+        "class.csv",
+        "\u{feff}Student;E-Mail Address;Group\nAda;ada@example.edu;1\nBob;bob(at)example.edu;1\n\nCy; cy@example.edu ;2\nAda again;ADA@example.edu;2\nOld;student0@example.edu;1\n"
+            .as_bytes(),
+    );
+    let report = dir.path().join("report.json");
+    let out = run(
+        &waldur,
+        &[
+            "import",
+            "--project",
+            &project(),
+            &roster,
+            "--email-column",
+            "e-mail address",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid row means not everything was imported\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("class.csv: line 3: the email contains a character"), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("bob(at)"), "no address in error text");
+    assert_eq!(accounts_with(&waldur, "ada@example.edu"), 1);
+    assert_eq!(accounts_with(&waldur, "cy@example.edu"), 1);
+    assert_eq!(accounts_with(&waldur, "student0@example.edu"), 1, "not created twice");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let rows: Vec<(u64, &str)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [(2, "created"), (3, "invalid"), (5, "created"), (6, "duplicate"), (7, "already_present")]);
+    assert_eq!(report["finished"], true);
+    assert_eq!(report["summary"]["created"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_sends_no_write_and_a_rerun_creates_nothing_twice() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 5)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let emails: Vec<String> = (0..250).map(|i| format!("pupil{i}@example.edu")).collect();
+    let roster = write(dir.path(), "r.csv", format!("email\n{}\n", emails.join("\n")).as_bytes());
+
+    let dry = run(&waldur, &["import", "--project", &project(), &roster, "--dry-run"]).await;
+    assert!(dry.status.success(), "{}{}", text(&dry.stdout), text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("250 to create") && text(&dry.stdout).contains("nothing was sent"));
+    assert_eq!(writes(&waldur), 0, "the request log proves the dry run wrote nothing");
+
+    let first = run(&waldur, &["import", "--project", &project(), &roster, "--chunk-size", "100"]).await;
+    assert!(first.status.success(), "{}{}", text(&first.stdout), text(&first.stderr));
+    assert_eq!(writes(&waldur), 3, "three chunks");
+    let again = run(&waldur, &["import", "--project", &project(), &roster]).await;
+    assert!(again.status.success());
+    assert!(text(&again.stdout).contains("0 to create, 250 already have an account"), "{}", text(&again.stdout));
+    assert_eq!(writes(&waldur), 3, "the re-run sent no write");
+    assert!(emails.iter().all(|e| accounts_with(&waldur, e) == 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_import_is_reported_and_resumed_without_duplicates() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 1)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let emails: Vec<String> = (0..3000).map(|i| format!("late{i}@example.edu")).collect();
+    let roster = write(dir.path(), "r.csv", format!("email\n{}\n", emails.join("\n")).as_bytes());
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().unwrap().to_string();
+    let child =
+        cli(&waldur, &["import", "--project", &project(), &roster, "--chunk-size", "1", "--report", &report_arg])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+    // Wait until some accounts exist, then press Ctrl-C.
+    let started = Instant::now();
+    while writes(&waldur) < 20 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success();
+    assert!(interrupted);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let first: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    // 2,980 one-email chunks were still to go when the signal came.
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert_eq!(first["finished"], false, "{}", first["summary"]);
+    assert!(first["summary"]["not_attempted"].as_u64().unwrap() > 0, "{}", first["summary"]);
+    assert!(first["summary"]["created"].as_u64().unwrap() >= 19, "{}", first["summary"]);
+    assert!(text(&out.stderr).contains("run the same command again"), "{}", text(&out.stderr));
+    let created_first = first["summary"]["created"].as_u64().unwrap_or(0);
+    let writes_first = writes(&waldur);
+
+    let resumed =
+        run(&waldur, &["import", "--project", &project(), &roster, "--chunk-size", "500", "--report", &report_arg])
+            .await;
+    assert!(resumed.status.success(), "{}{}", text(&resumed.stdout), text(&resumed.stderr));
+    let second: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(second["finished"], true);
+    let present = second["summary"]["already_present"].as_u64().unwrap_or(0);
+    assert!(present >= created_first, "what the first run created is skipped: {present} < {created_first}");
+    assert!(writes(&waldur) - writes_first <= 6, "the rest in chunks of 500");
+    assert!(emails.iter().all(|e| accounts_with(&waldur, e) == 1), "every email has exactly one account");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_all_over_several_pages_needs_yes_without_a_terminal_and_reports_each() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 800)).await.unwrap();
+    let refused = run(&waldur, &["close", "--project", &project(), "--all"]).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("pass --yes"), "{}", text(&refused.stderr));
+    assert_eq!(writes(&waldur), 0);
+
+    let open = waldur.with_state(|w| w.accounts.iter().filter(|a| a.project == 0 && a.state != State::Closed).count());
+    assert!(open > 300, "more than one page: {open}");
+    let out = run(&waldur, &["close", "--project", &project(), "--all", "--yes"]).await;
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.ends_with(": closed")).count(), open);
+    assert!(stdout.contains(&format!("summary: {open} closed")), "{stdout}");
+    assert_eq!(
+        waldur.with_state(|w| w.accounts.iter().filter(|a| a.project == 0 && a.state != State::Closed).count()),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_streams_json_and_csv_and_filters_count_and_close_by_uuid() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 30)).await.unwrap();
+    let json =
+        run(&waldur, &["list", "--project", &project(), "--state", "erred", "--order", "-created", "--format", "json"])
+            .await;
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(!listed.is_empty() && listed.iter().all(|a| a["state"] == "Erred"));
+    let created: Vec<&str> = listed.iter().map(|a| a["created"].as_str().unwrap()).collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "ordered newest first");
+    let count = run(&waldur, &["count", "--project", &project(), "--state", "Erred"]).await;
+    assert_eq!(text(&count.stdout).trim(), listed.len().to_string());
+
+    let csv = run(&waldur, &["list", "--format", "csv", "--page-size", "7"]).await;
+    let lines: Vec<String> = text(&csv.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines[0], "uuid,state,email,username,project_name,project_uuid,created,error_message");
+    let all = run(&waldur, &["count"]).await;
+    assert_eq!((lines.len() - 1).to_string(), text(&all.stdout).trim(), "every page of 7");
+
+    let uuid = listed[0]["uuid"].as_str().unwrap();
+    let closed = run(&waldur, &["close", uuid]).await;
+    assert!(closed.status.success() && text(&closed.stdout).contains(&format!("{uuid}: closed")));
+    let again = run(&waldur, &["close", uuid]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stdout).contains("not closed: Valid states for operation"), "{}", text(&again.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_reports_missing_extra_and_attention_as_json() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 14)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // student6 is Erred in the seed; student0 OK; nobody@ has no account.
+    let roster = write(dir.path(), "r.csv", b"email\nstudent0@example.edu\nstudent6@example.edu\nnobody@example.edu\n");
+    let out = run(&waldur, &["reconcile", "--project", &project(), &roster, "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["missing"][0]["email"], "nobody@example.edu");
+    assert_eq!(r["attention"][0]["state"], "Erred");
+    assert_eq!(r["present"], 2);
+    assert!(!r["not_on_roster"].as_array().unwrap().is_empty());
+    assert_eq!(writes(&waldur), 0, "reconcile only reads");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_problems_are_one_clear_line() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 1)).await.unwrap();
+    // (environment changes, what the one line says)
+    type Case = (Vec<(&'static str, Option<String>)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (vec![("WALDUR_URL", None)], "no Waldur URL: pass --url URL or set WALDUR_URL"),
+        (vec![("WALDUR_TOKEN", None)], "no token: set WALDUR_TOKEN"),
+        (vec![("WALDUR_TOKEN", Some("wrong".into()))], "Waldur refused the token"),
+        (
+            vec![("WALDUR_URL", Some("http://waldur.example.edu".into()))],
+            "refusing to send credentials over plain http",
+        ),
+    ];
+    for (env, expected) in cases {
+        let mut command = cli(&waldur, &["count"]);
+        for (key, value) in env {
+            match value {
+                Some(v) => command.env(key, v),
+                None => command.env_remove(key),
+            };
+        }
+        let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{expected}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected) && stderr.lines().count() == 1, "{stderr}");
+        assert!(!stderr.contains(waldur.token()), "the token is never echoed");
+    }
+}
+
+/// Against the mock seeded from the recordings (what `cargo xtask mock` serves).
+#[tokio::test(flavor = "multi_thread")]
+async fn against_the_recorded_mock() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract-tests/recordings");
+    let scenarios = waldur_course_accounts_testkit::recording::load_all(&dir).unwrap();
+    let mut recorded = Waldur::from_recordings(Flavour::V8_1, &scenarios).unwrap();
+    recorded.accept_any_token = true;
+    let waldur = StandIn::start(recorded).await.unwrap();
+    let out = run(&waldur, &["list", "--state", "Erred", "--format", "json"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(listed.iter().any(|a| a["uuid"] == "00000000-0000-4000-8002-000000000007"));
+    let retried = run(&waldur, &["retry", "00000000-0000-4000-8002-000000000007"]).await;
+    assert!(retried.status.success() && text(&retried.stdout).contains("now Pending"), "{}", text(&retried.stdout));
+}
