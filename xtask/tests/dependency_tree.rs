@@ -54,3 +54,15 @@ fn published_client_has_no_generator_or_yaml_dependencies() {
     }
     assert!(!root.join("generated-client/build.rs").exists(), "the client has no build script");
 }
+
+#[test]
+fn the_command_line_is_built_on_the_published_crate_never_the_generator() {
+    let tree = tree("waldur-course-accounts-cli", "normal,build");
+    assert!(tree.lines().any(|l| l.starts_with("waldur-course-accounts v")), "{tree}");
+    for banned in
+        ["codegen", "progenitor v", "progenitor-impl", "typify", "openapiv3", "yaml", "testkit", "contract-tests"]
+    {
+        let hits: Vec<&str> = tree.lines().filter(|l| l.contains(banned)).collect();
+        assert!(hits.is_empty(), "`{banned}` is in the command line's dependency tree: {hits:?}");
+    }
+}
