@@ -35,14 +35,8 @@ waldur-course-accounts import --project UUID roster.csv --email-column \"E-mail 
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The course project.
-    #[arg(long, value_name = "UUID")]
-    project: Uuid,
-    /// The roster (CSV with a header row).
-    roster: PathBuf,
-    /// The header of the email column (without case).
-    #[arg(long, default_value = "email", value_name = "NAME")]
-    email_column: String,
+    #[command(flatten)]
+    source: roster::Source,
     /// Read the roster and the project and say what would happen; send no write request.
     #[arg(long)]
     dry_run: bool,
@@ -171,13 +165,13 @@ impl Ledger {
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
-    let roster = roster::read(&args.roster, &args.email_column)?;
-    let name = args.roster.display().to_string();
+    let roster = args.source.read()?;
+    let name = args.source.roster.display().to_string();
     let mut ledger = Ledger {
         entries: BTreeMap::new(),
         line_of: roster.rows.iter().map(|r| (r.email.to_lowercase(), r.line)).collect(),
         report: args.report.clone(),
-        project: args.project,
+        project: args.source.project,
         roster: name.clone(),
         dry_run: args.dry_run,
     };
@@ -193,8 +187,10 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     }
 
     // What the project has already: those are skipped, which makes a re-run safe.
-    let found =
-        client.reconcile(args.project, roster.rows.iter().map(|r| r.email.as_str())).await.map_err(|e| explain(&e))?;
+    let found = client
+        .reconcile(args.source.project, roster.rows.iter().map(|r| r.email.as_str()))
+        .await
+        .map_err(|e| explain(&e))?;
     let mut to_create: Vec<&Row> = Vec::new();
     for (row, status) in roster.rows.iter().zip(&found.emails) {
         match status.accounts.iter().find(|a| a.state != waldur_course_accounts::CourseAccountState::Closed) {
@@ -235,7 +231,7 @@ async fn create(client: &Client, args: &Args, rows: &[&Row], ledger: &mut Ledger
     let chunk_size = args.chunk_size as usize;
     let input = BulkInput::new(rows.iter().map(|r| r.email.clone())).map_err(|e| e.to_string())?;
     let options = BulkOptions { chunk_size, stop_on_error: false };
-    let mut chunks = Box::pin(client.create_bulk_stream(args.project, input, &options));
+    let mut chunks = Box::pin(client.create_bulk_stream(args.source.project, input, &options));
     let progress = Progress::new(rows.len() as u64);
     let mut done = 0usize;
     let mut last_write = std::time::Instant::now();
@@ -269,7 +265,7 @@ async fn create(client: &Client, args: &Args, rows: &[&Row], ledger: &mut Ledger
         }
     }
     progress.finish();
-    settle(client, args.project, ledger).await;
+    settle(client, args.source.project, ledger).await;
     Ok(())
 }
 

@@ -6,10 +6,8 @@
 //!   "not_on_roster": [{"account": UUID, "email": TEXT or null, "state": LABEL}],
 //!   "present": N, "invalid_lines": [N, ...]}`.
 
-use std::path::PathBuf;
-
 use serde_json::json;
-use waldur_course_accounts::{Client, CourseAccountState, Uuid};
+use waldur_course_accounts::{Client, CourseAccountState};
 
 use crate::connect::explain;
 use crate::output::{self, Format};
@@ -18,23 +16,19 @@ use crate::{Failure, Outcome};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The course project.
-    #[arg(long, value_name = "UUID")]
-    project: Uuid,
-    /// The roster (CSV with a header row).
-    roster: PathBuf,
-    /// The header of the email column (without case).
-    #[arg(long, default_value = "email", value_name = "NAME")]
-    email_column: String,
+    #[command(flatten)]
+    source: roster::Source,
     /// table (default on a terminal) or json.
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
-    let roster = roster::read(&args.roster, &args.email_column)?;
-    let found =
-        client.reconcile(args.project, roster.rows.iter().map(|r| r.email.as_str())).await.map_err(|e| explain(&e))?;
+    let roster = args.source.read()?;
+    let found = client
+        .reconcile(args.source.project, roster.rows.iter().map(|r| r.email.as_str()))
+        .await
+        .map_err(|e| explain(&e))?;
     let mut missing = Vec::new();
     let mut attention = Vec::new();
     let mut present = 0;
@@ -60,8 +54,8 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     let clean = missing.is_empty() && attention.is_empty() && not_on_roster.is_empty() && invalid.is_empty();
     if output::resolve(args.format) == Format::Json {
         output::json(&json!({
-            "project": args.project,
-            "roster": args.roster.display().to_string(),
+            "project": args.source.project,
+            "roster": args.source.roster.display().to_string(),
             "missing": missing,
             "attention": attention,
             "not_on_roster": not_on_roster,

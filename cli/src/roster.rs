@@ -35,6 +35,25 @@ pub struct Roster {
     pub repeats: Vec<Repeat>,
 }
 
+/// The options naming a roster and the project it is for (`import`, `reconcile`).
+#[derive(clap::Args)]
+pub struct Source {
+    /// The course project.
+    #[arg(long, value_name = "UUID")]
+    pub project: waldur_course_accounts::Uuid,
+    /// The roster (CSV with a header row).
+    pub roster: std::path::PathBuf,
+    /// The header of the email column (without case).
+    #[arg(long, default_value = "email", value_name = "NAME")]
+    pub email_column: String,
+}
+
+impl Source {
+    pub fn read(&self) -> Result<Roster, String> {
+        read(&self.roster, &self.email_column)
+    }
+}
+
 pub fn read(path: &Path, email_column: &str) -> Result<Roster, String> {
     let name = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;

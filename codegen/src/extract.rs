@@ -22,6 +22,8 @@ pub enum Selection {
     PathPrefix(String),
     /// Every operation carrying this tag (its path item keeps only those operations).
     Tag(String),
+    /// Every path starting with any of these prefixes (schema subsets of chosen sizes).
+    Prefixes(Vec<String>),
 }
 
 impl Default for Selection {
@@ -43,6 +45,9 @@ pub fn extract(spec: &Spec, selection: &Selection) -> Result<Value> {
         let Some(item_map) = item.as_object() else { continue };
         let selected: Option<Value> = match selection {
             Selection::PathPrefix(prefix) => path.starts_with(prefix.as_str()).then(|| item.clone()),
+            Selection::Prefixes(prefixes) => {
+                prefixes.iter().any(|p| path.starts_with(p.as_str())).then(|| item.clone())
+            }
             Selection::Tag(tag) => {
                 let mut filtered = Map::new();
                 for (key, value) in item_map {
@@ -66,6 +71,7 @@ pub fn extract(spec: &Spec, selection: &Selection) -> Result<Value> {
         let what = match selection {
             Selection::PathPrefix(p) => format!("no path starts with `{p}`"),
             Selection::Tag(t) => format!("no operation is tagged `{t}`"),
+            Selection::Prefixes(p) => format!("no path starts with any of {p:?}"),
         };
         return Err(Error::at(file, "/paths", what));
     }
@@ -147,6 +153,7 @@ pub fn extract_yaml(spec: &Spec, selection: &Selection, source_label: &str) -> R
     let what = match selection {
         Selection::PathPrefix(p) => format!("paths under {p}"),
         Selection::Tag(t) => format!("operations tagged {t}"),
+        Selection::Prefixes(p) => format!("paths under {}", p.join(", ")),
     };
     let operations = crate::openapi::operations(&slice).len();
     let schemas = slice.pointer("/components/schemas").and_then(Value::as_object).map_or(0, Map::len);

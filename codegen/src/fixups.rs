@@ -44,6 +44,8 @@ pub struct Applied {
     pub skipped: Vec<&'static str>,
     /// `(schema name, Rust type path)`: generated code uses the hand-written type instead.
     pub replacements: Vec<(String, String)>,
+    /// Generic fixups of a whole schema that ran, with how many places each changed.
+    pub generic: Vec<(&'static str, usize)>,
 }
 
 /// The repairs, in the order they run.
@@ -365,8 +367,11 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
     // Every `state` filter's inline copy of the same enum is pointed at the named one, so filters and
     // responses share the open type (and a caller can filter by a state this schema does not list yet).
     // list and count always have it; create_bulk has it from 7.8.8 on.
+    // Only the course-accounts operations (a whole schema has other `state` filters of other enums).
+    let list_path = operations(doc).iter().find(|op| op.id() == LIST).map(|op| op.path.to_string()).unwrap_or_default();
     let with_state: Vec<(String, String, usize)> = operations(doc)
         .iter()
+        .filter(|op| !list_path.is_empty() && op.path.starts_with(&list_path))
         .filter_map(|op| {
             let params = op.operation.get("parameters").and_then(Value::as_array)?;
             let i = params.iter().position(|p| p["name"] == "state" && p["in"] == "query")?;

@@ -9,6 +9,7 @@ pub mod exhaustive;
 pub mod extract;
 pub mod fixups;
 pub mod generate;
+pub mod generic_fixups;
 pub mod load;
 pub mod measure;
 pub mod openapi;
@@ -99,11 +100,14 @@ pub fn prepare(spec: &Spec, options: &Options) -> Result<Prepared> {
     validate::structure(file, &spec.value)?;
     let mut doc = spec.value.clone();
     let version = spec.version().unwrap_or_default().to_string();
-    let applied = match &options.fixups {
+    let mut applied = match &options.fixups {
         Fixups::All => fixups::apply_all(file, &mut doc, &version, None)?,
         Fixups::None => fixups::Applied::default(),
         Fixups::Only(names) => fixups::apply_all(file, &mut doc, &version, Some(names))?,
     };
+    if options.standalone && options.fixups != Fixups::None {
+        generic_fixups::apply_all(&mut doc, &mut applied);
+    }
     let replaced = applied.replacements.iter().map(|(name, _)| name.clone()).collect();
     let mut skipped = Vec::new();
     if options.skip_unsupported {
@@ -178,6 +182,10 @@ fn header(spec: &Spec, options: &Options, applied: &fixups::Applied, version: &s
     h.push_str(&format!("// Fixups applied: {}\n", list(&applied.ran)));
     if !applied.skipped.is_empty() {
         h.push_str(&format!("// Fixups not needed for this release: {}\n", list(&applied.skipped)));
+    }
+    if !applied.generic.is_empty() {
+        let counts: Vec<String> = applied.generic.iter().map(|(name, n)| format!("{name} ({n} places)")).collect();
+        h.push_str(&format!("// Generic fixups (whole schema): {}\n", counts.join(", ")));
     }
     for skip in skipped {
         h.push_str(&format!("// Left out: {} ({}): {}\n", skip.operation, skip.pointer, skip.reason));

@@ -270,6 +270,7 @@ pub fn supported_operation(file: &Path, doc: &Value, op: &OperationRef<'_>, repl
         let Some(responses) = op.operation.get("responses").and_then(Value::as_object) else {
             return Err(Error::new(file, at(format!("{}/responses", op.pointer)), "the operation has no `responses`"));
         };
+        check_response_kinds(file, doc, op, responses)?;
         for (status, response) in responses {
             let rp = format!("{}/responses/{}", op.pointer, escape_pointer(status));
             if status != "default" && !is_status_key(status) {
@@ -290,6 +291,80 @@ pub fn supported_operation(file: &Path, doc: &Value, op: &OperationRef<'_>, repl
                     ));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// What progenitor 0.15.1 makes of a response: a typed JSON body (the schema, compared by value), a raw
+/// body of another media type, or none. It asserts that the success responses (2xx, `2XX`, `default`)
+/// share one kind, and the error responses (4xx/5xx, ranges, `default`) likewise.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ResponseKind {
+    Json(String),
+    Raw,
+    None,
+}
+
+fn response_kind(doc: &Value, response: &Value) -> ResponseKind {
+    let Some(response) = deref(doc, response) else { return ResponseKind::None };
+    let content = response.get("content").and_then(Value::as_object);
+    let json = content.and_then(|c| {
+        c.iter().find(|(media, _)| *media == "application/json" || media.starts_with("application/json;"))
+    });
+    match (json, content.is_some_and(|c| !c.is_empty())) {
+        (Some((_, media)), _) => {
+            ResponseKind::Json(media.get("schema").map(|s| without_annotations(s).to_string()).unwrap_or_default())
+        }
+        (None, true) => ResponseKind::Raw,
+        (None, false) => ResponseKind::None,
+    }
+}
+
+/// A schema without the keys that do not change the Rust type (`{"description": "Not found"}` and `{}`
+/// are both `serde_json::Value` to typify).
+fn without_annotations(schema: &Value) -> Value {
+    const ANNOTATIONS: [&str; 8] =
+        ["description", "title", "example", "examples", "readOnly", "writeOnly", "deprecated", "externalDocs"];
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), without_annotations(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
+fn check_response_kinds(
+    file: &Path,
+    doc: &Value,
+    op: &OperationRef<'_>,
+    responses: &serde_json::Map<String, Value>,
+) -> Result<()> {
+    let is_success = |s: &str| s.starts_with('2') || s == "default";
+    let is_error = |s: &str| s.starts_with('4') || s.starts_with('5') || s == "default";
+    for (class, filter) in [("success", &is_success as &dyn Fn(&str) -> bool), ("error", &is_error)] {
+        let mut statuses: Vec<&String> = responses.keys().filter(|s| filter(s)).collect();
+        // progenitor drops `default` when a `2XX` range already covers success.
+        if class == "success" && statuses.iter().any(|s| s.eq_ignore_ascii_case("2XX")) {
+            statuses.retain(|s| *s != "default");
+        }
+        let kinds: std::collections::BTreeSet<ResponseKind> =
+            statuses.iter().map(|s| response_kind(doc, &responses[s.as_str()])).collect();
+        if kinds.len() > 1 {
+            let listed: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+            return Err(Error::new(
+                file,
+                op.place("/responses"),
+                format!(
+                    "the {class} responses ({}) have {} different bodies; progenitor 0.15.1 supports one (it panics)",
+                    listed.join(", "),
+                    kinds.len()
+                ),
+            ));
         }
     }
     Ok(())

@@ -37,6 +37,15 @@ pub fn render_edited(edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered>
     codegen::render(&spec, &Options::default())
 }
 
+/// Like [`render_edited`], with other options.
+pub fn render_edited_with(edit: impl FnOnce(&mut Value), options: &Options) -> codegen::Result<Rendered> {
+    let mut value = spec().value;
+    edit(&mut value);
+    let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
+    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), text.as_bytes())?;
+    codegen::render(&spec, options)
+}
+
 /// Renders a YAML text as if it were the spec file.
 pub fn render_text(name: &str, text: &str) -> codegen::Result<Rendered> {
     let spec = Spec::from_bytes(Path::new(name), text.as_bytes())?;
