@@ -233,9 +233,14 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
     let mut used_names = std::collections::BTreeSet::new();
     for (fields, members) in groups {
         let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
-        let mut stem = common_stem(&ids);
+        let base = common_stem(&ids);
+        let mut stem = base.clone();
+        // A number, not a letter, tells same-stem groups apart: the generator's PascalCase turns `XX`
+        // into `Xx`, and the replacement path would name a type that does not exist.
+        let mut n = 1;
         while used_names.contains(&stem) || schemas_mut(doc)?.contains_key(&format!("{stem}OrderingField")) {
-            stem.push('X');
+            n += 1;
+            stem = format!("{base}{n}");
         }
         used_names.insert(stem.clone());
         let field_name = format!("{stem}OrderingField");

@@ -33,6 +33,24 @@ fn the_whole_7_9_0_schema_renders_in_one_pass_with_the_pre_checks_exclusions() {
         ]
     );
     assert!(rendered.code.contains("crate::comma::CommaJoined<"), "explode: false arrays are comma-joined");
+    // Every generated type a replacement names exists under that exact name (a name the generator
+    // re-cases, `MarketplaceXX…` → `MarketplaceXx…`, compiled nowhere).
+    for (_, rust) in &rendered.fixups.replacements {
+        for name in rust
+            .split(|c: char| !c.is_alphanumeric() && c != ':' && c != '_')
+            .filter_map(|p| p.strip_prefix("crate::generated::types::"))
+        {
+            let defined = format!("pub enum {name} ");
+            let defined_struct = format!("pub struct {name} ");
+            let defined_struct_tuple = format!("pub struct {name}(");
+            assert!(
+                rendered.code.contains(&defined)
+                    || rendered.code.contains(&defined_struct)
+                    || rendered.code.contains(&defined_struct_tuple),
+                "`{rust}` names a type the generated code does not define"
+            );
+        }
+    }
     assert!(rendered.code.contains("// Generic fixups (whole schema): request_body_json_only (47 places)"));
 }
 
