@@ -33,16 +33,11 @@ fn measure(mut command: Command) -> Result<(f64, u64), String> {
     let started = Instant::now();
     let child = command.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
     let pid = child.id() as libc::pid_t;
-    let status_file = format!("/proc/{pid}/status");
     let mut peak = 0u64;
     let mut status: libc::c_int = 0;
     loop {
         // The high-water mark only grows; the last read before exit misses at most a millisecond.
-        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        }) {
+        if let Some(kib) = codegen::measure::peak_rss_kib_of(child.id()) {
             peak = peak.max(kib);
         }
         // SAFETY: `pid` is our own child, not waited for yet; the pointer is valid for the call.

@@ -193,7 +193,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         .map_err(|e| explain(&e))?;
     let mut to_create: Vec<&Row> = Vec::new();
     for (row, status) in roster.rows.iter().zip(&found.emails) {
-        match status.accounts.iter().find(|a| a.state != waldur_course_accounts::CourseAccountState::Closed) {
+        match status.open_account() {
             Some(open) => ledger.set(Entry::new(row.line, Some(&row.email), Status::AlreadyPresent).with_account(open)),
             None => {
                 let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
@@ -320,8 +320,7 @@ async fn settle(client: &Client, project: Uuid, ledger: &mut Ledger) {
     match client.reconcile(project, &uncertain).await {
         Ok(found) => {
             for status in found.emails {
-                if let Some(account) =
-                    status.accounts.iter().find(|a| a.state != waldur_course_accounts::CourseAccountState::Closed)
+                if let Some(account) = status.open_account()
                     && let Some(line) = ledger.line(&status.email)
                 {
                     ledger.set(

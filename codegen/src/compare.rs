@@ -196,6 +196,12 @@ impl Report {
         }
     }
 
+    /// The version of the release that follows this report: the bump it asks for, with the schema
+    /// release as build metadata (`0.2.0+waldur.8.1.2`).
+    pub fn next_version(&self, crate_version: &str) -> String {
+        format!("{}+waldur.{}", self.bump().next(crate_version), self.to)
+    }
+
     pub fn has_breaking(&self) -> bool {
         self.bump() == Bump::Major
     }
@@ -235,7 +241,7 @@ impl Report {
             "to": self.to,
             "from_version": crate_version,
             "semver": bump.as_str(),
-            "next_version": format!("{}+waldur.{}", bump.next(crate_version), self.to),
+            "next_version": self.next_version(crate_version),
             "basis": if self.published_only.is_some() { "published" } else { "crate" },
             "basis_note": self.published_only,
             "changes": self.changes.iter().map(|c| json!({

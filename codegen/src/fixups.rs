@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::openapi::escape_pointer;
-use crate::openapi::{self, deref, operations};
+use crate::openapi::{self, deref, operations, pascal};
 
 /// A Waldur release number, compared numerically (`7.10.0 > 7.9.0`).
 pub type Release = (u32, u32, u32);
@@ -156,17 +156,6 @@ fn schemas_mut(doc: &mut Value) -> std::result::Result<&mut serde_json::Map<Stri
     doc.pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
         .ok_or_else(|| "the document has no components/schemas".to_string())
-}
-
-fn pascal(snake: &str) -> String {
-    snake
-        .split(['_', '-'])
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let mut c = s.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// Every operation's `o` parameter that is an inline `explode: false` array of `[-]field` values gets a

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::fixups::Applied;
-use crate::openapi::{deref, operations};
+use crate::openapi::{deref, is_json_media, operations, pascal};
 
 /// A named repair of a shape that may occur anywhere.
 pub struct GenericFixup {
@@ -72,16 +72,6 @@ fn request_body_json_only(doc: &mut Value, _: &mut Applied) -> usize {
         }
     }
     pointers.len()
-}
-
-fn pascal(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let mut c = s.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// The Rust type of one item of a comma-joined list, creating a named schema for an inline enum.
@@ -189,8 +179,7 @@ fn json_responses_without_schema_are_any_json(doc: &mut Value, _: &mut Applied) 
     for op in operations(doc) {
         for (status, response) in op.operation.get("responses").and_then(Value::as_object).into_iter().flatten() {
             for (media, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
-                let is_json = media == "application/json" || media.starts_with("application/json;");
-                if is_json && m.get("schema").is_none_or(Value::is_null) {
+                if is_json_media(media) && m.get("schema").is_none_or(Value::is_null) {
                     pointers.push(format!(
                         "{}/responses/{}/content/{}",
                         op.pointer,

@@ -89,6 +89,23 @@ pub fn template_params(path: &str) -> BTreeSet<String> {
     path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())).collect()
 }
 
+/// `marketplace_course_accounts_list` → `MarketplaceCourseAccountsList`: words split at anything
+/// not alphanumeric, each capitalised (names of the schemas the fixups add).
+pub fn pascal(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut c = s.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Whether a media type is JSON as progenitor reads it (`application/json`, with or without parameters).
+pub fn is_json_media(media: &str) -> bool {
+    media == "application/json" || media.starts_with("application/json;")
+}
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

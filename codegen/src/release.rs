@@ -7,12 +7,6 @@ use crate::compare::{Change, Class, Report};
 /// The client crate's package name, as its manifest and the workspace dependency table spell it.
 pub const CLIENT_PACKAGE: &str = "waldur-course-accounts";
 
-/// The version of the release that follows `report`: the bump it asks for, with the schema release as
-/// build metadata (`0.2.0+waldur.8.1.2`).
-pub fn next_version(report: &Report, current: &str) -> String {
-    format!("{}+waldur.{}", report.bump().next(current), report.to)
-}
-
 /// `text` (a `Cargo.toml`) with the `version` of its `[package]` table set to `version`.
 pub fn set_package_version(text: &str, version: &str) -> Result<String, String> {
     let mut section = String::new();

@@ -11,7 +11,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
-use crate::openapi::{OperationRef, deref, escape_pointer, operations, parameters, resolve, template_params};
+use crate::openapi::{
+    OperationRef, deref, escape_pointer, is_json_media, operations, parameters, resolve, template_params,
+};
 
 /// The document's own shape: version, references, operation ids and path parameters.
 pub fn structure(file: &Path, doc: &Value) -> Result<()> {
@@ -282,8 +284,7 @@ pub fn supported_operation(file: &Path, doc: &Value, op: &OperationRef<'_>, repl
             }
             let Some(response) = deref(doc, response) else { continue };
             for (media, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
-                let is_json = media == "application/json" || media.starts_with("application/json;");
-                if is_json && m.get("schema").is_none_or(Value::is_null) {
+                if is_json_media(media) && m.get("schema").is_none_or(Value::is_null) {
                     return Err(Error::new(
                         file,
                         at(format!("{rp}/content/{}", escape_pointer(media))),
@@ -309,9 +310,7 @@ enum ResponseKind {
 fn response_kind(doc: &Value, response: &Value) -> ResponseKind {
     let Some(response) = deref(doc, response) else { return ResponseKind::None };
     let content = response.get("content").and_then(Value::as_object);
-    let json = content.and_then(|c| {
-        c.iter().find(|(media, _)| *media == "application/json" || media.starts_with("application/json;"))
-    });
+    let json = content.and_then(|c| c.iter().find(|(media, _)| is_json_media(media)));
     match (json, content.is_some_and(|c| !c.is_empty())) {
         (Some((_, media)), _) => {
             ResponseKind::Json(media.get("schema").map(|s| without_annotations(s).to_string()).unwrap_or_default())

@@ -159,23 +159,15 @@ impl ClientBuilder {
         // The generated code appends `/api/...` to the base as given.
         let trimmed = base.path().trim_end_matches('/').to_string();
         base.set_path(&trimmed);
-        let explicit_user_agent = self
-            .user_agent
-            .as_deref()
-            .map(HeaderValue::from_str)
-            .transpose()
+        let chose_user_agent = self.user_agent.is_some();
+        let user_agent = HeaderValue::from_str(&self.user_agent.unwrap_or_else(default_user_agent))
             .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
         self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
         // Our own reqwest client carries our defaults; a caller's keeps what it was built with, and
         // only what the caller set on this builder is applied per request on top of it.
         let (http, user_agent, timeout) = match self.http {
-            Some(http) => (http, explicit_user_agent, self.timeout),
+            Some(http) => (http, chose_user_agent.then_some(user_agent), self.timeout),
             None => {
-                let user_agent = match explicit_user_agent {
-                    Some(value) => value,
-                    None => HeaderValue::from_str(&default_user_agent())
-                        .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?,
-                };
                 let http = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))

@@ -27,7 +27,12 @@ impl EmailStatus {
     /// True when the email has an account that is not Closed (OK, Erred, Pending or a newer state):
     /// creating it again would be refused or duplicated.
     pub fn has_open_account(&self) -> bool {
-        self.accounts.iter().any(|a| a.state != crate::CourseAccountState::Closed)
+        self.open_account().is_some()
+    }
+
+    /// The first of the email's accounts that is not Closed, if any.
+    pub fn open_account(&self) -> Option<&CourseAccount> {
+        self.accounts.iter().find(|a| a.state != crate::CourseAccountState::Closed)
     }
 }
 

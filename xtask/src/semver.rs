@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Outcome {
             String::from_utf8_lossy(&shown.stderr).trim()
         )));
     }
-    let baseline = package_version(&String::from_utf8_lossy(&shown.stdout))
+    let baseline = workspace::package_version(&String::from_utf8_lossy(&shown.stdout))
         .ok_or_else(|| format!("{manifest} at `{}` has no package version", args.baseline_rev))?;
     let current = workspace::client_version();
     println!(
@@ -89,10 +89,6 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(())
-}
-
-fn package_version(manifest: &str) -> Option<String> {
-    manifest.lines().find_map(|l| l.strip_prefix("version = \"")).and_then(|r| r.split('"').next()).map(str::to_string)
 }
 
 /// Whether `old → new` is a breaking release by Cargo's rules (below 1.0 the minor number breaks).

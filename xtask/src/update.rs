@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Outcome {
     let rendered = codegen::render(&new, &options).map_err(workspace::relabel)?;
     let report = codegen::compare::compare(&old, &new);
     let current_version = workspace::client_version();
-    let version = release::next_version(&report, &current_version);
+    let version = report.next_version(&current_version);
     let stem = format!("{old_release}-to-{new_release}");
     let report_txt = format!("openapi/reports/{stem}.txt");
     let date = args.date.unwrap_or_else(|| {

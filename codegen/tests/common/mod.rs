@@ -30,20 +30,20 @@ pub fn spec() -> Spec {
 
 /// Renders the fragment after `edit` changed it, as if the edited document had been saved as YAML.
 pub fn render_edited(edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered> {
-    let mut value = spec().value;
-    edit(&mut value);
-    let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
-    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), text.as_bytes())?;
-    codegen::render(&spec, &Options::default())
+    render_changed(spec(), edit, &Options::default())
 }
 
 /// Like [`render_edited`], with other options.
 pub fn render_edited_with(edit: impl FnOnce(&mut Value), options: &Options) -> codegen::Result<Rendered> {
-    let mut value = spec().value;
+    render_changed(spec(), edit, options)
+}
+
+/// `spec` after `edit`, saved as YAML under the same name and rendered.
+fn render_changed(spec: Spec, edit: impl FnOnce(&mut Value), options: &Options) -> codegen::Result<Rendered> {
+    let mut value = spec.value;
     edit(&mut value);
     let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
-    let spec = Spec::from_bytes(Path::new(codegen::DEFAULT_SPEC), text.as_bytes())?;
-    codegen::render(&spec, options)
+    codegen::render(&Spec::from_bytes(&spec.path, text.as_bytes())?, options)
 }
 
 /// Renders a YAML text as if it were the spec file.
@@ -79,9 +79,5 @@ pub fn slice_path(release: &str) -> String {
 
 /// Like [`render_edited`], starting from another release's slice.
 pub fn render_edited_slice(release: &str, edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered> {
-    let mut value = slice(release).value;
-    edit(&mut value);
-    let text = yaml_serde::to_string(&value).expect("a JSON value serializes as YAML");
-    let spec = Spec::from_bytes(Path::new(&slice_path(release)), text.as_bytes())?;
-    codegen::render(&spec, &Options::default())
+    render_changed(slice(release), edit, &Options::default())
 }
