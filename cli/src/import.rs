@@ -1,15 +1,19 @@
 //! `import`: a class roster into a project. Every row is read and checked first (bad rows and repeats
-//! reported by line), the project is read to skip emails that already have an account (so a re-run,
-//! or a run after an interruption, creates nothing twice), the rest is created in chunks with progress
-//! as it happens, and a per-email report is written (after every chunk when `--report` is given, so an
-//! interrupted run leaves an accurate one behind: at most a second behind, and exact after Ctrl-C).
+//! reported by line), the project is read and the roster planned against it by the client's
+//! [`BulkPlan`] (an email with an account is not sent, Closed included: Waldur's bulk create would
+//! skip it, so a re-run, or a run after an interruption, sends nothing twice), the rest is created in
+//! chunks with progress as it happens, and a per-email report is written when `--report` is given
+//! (when a chunk lands and a second has passed since the last write, and at the end or on Ctrl-C, so an
+//! interrupted run leaves an accurate one behind).
 //!
 //! The report (`--report FILE.json`), version 1:
 //! `{"version": 1, "project": UUID, "roster": PATH, "dry_run": bool, "finished": bool,
 //!   "summary": {STATUS: COUNT, ...}, "rows": [ROW, ...]}` with one ROW per data line of the roster,
 //! in line order: `{"line": N, "email": TEXT or null, "status": STATUS, "account": UUID or null,
 //! "state": LABEL or null, "message": TEXT or null, "first_line": N or null}`. STATUS is one of
-//! `created`, `already_present` (had an open account: skipped), `would_create` (dry run), `failed`
+//! `created`, `already_present` (had an open account: skipped; `message` names the account's address
+//! when it differs in case only), `closed_account` (has only a Closed account: not sent, since
+//! Waldur's bulk create will not make a new one; `create` does), `would_create` (dry run), `failed`
 //! (the server refused; `message` says why), `uncertain` (the answer was lost and no account was
 //! found afterwards; re-run to settle), `not_attempted` (the run stopped first), `invalid` (`email`
 //! null, `message` says why), `duplicate` (repeats `first_line`). `finished` is false when the run
@@ -21,7 +25,9 @@ use std::path::PathBuf;
 
 use futures::StreamExt;
 use serde::Serialize;
-use waldur_course_accounts::{BulkInput, BulkOptions, ChunkOutcome, ChunkStatus, Client, CourseAccount, Uuid};
+use waldur_course_accounts::{
+    BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, EmailKey, SkipReason, Uuid,
+};
 
 use crate::connect::explain;
 use crate::roster::{self, Row};
@@ -29,7 +35,8 @@ use crate::{Failure, Outcome};
 
 pub const HELP: &str = "The roster is a CSV file with a header row (UTF-8, with or without BOM; `,` or `;`);\n\
 the email column is found by its name (--email-column, default `email`), other columns are ignored.\n\
-Re-running the same import is safe: emails that already have an account are skipped.\n\n\
+Re-running the same import is safe: emails that already have an account (Closed included) are skipped;\n\
+give a student whose account was closed a new one with `create`.\n\n\
 Examples:\n  waldur-course-accounts import --project UUID roster.csv --dry-run\n  \
 waldur-course-accounts import --project UUID roster.csv --email-column \"E-mail address\" --report import.json";
 
@@ -53,6 +60,7 @@ pub struct Args {
 enum Status {
     Created,
     AlreadyPresent,
+    ClosedAccount,
     WouldCreate,
     Failed,
     Uncertain,
@@ -66,6 +74,7 @@ impl Status {
         match self {
             Status::Created => "created",
             Status::AlreadyPresent => "already_present",
+            Status::ClosedAccount => "closed_account",
             Status::WouldCreate => "would_create",
             Status::Failed => "failed",
             Status::Uncertain => "uncertain",
@@ -75,9 +84,13 @@ impl Status {
         }
     }
 
-    /// Everything but these means the roster is not fully in the project.
+    /// Everything but these means the import did not finish what it can do (a closed account is
+    /// settled: no re-run of the import changes it).
     fn is_fine(self) -> bool {
-        matches!(self, Status::Created | Status::AlreadyPresent | Status::WouldCreate | Status::Duplicate)
+        matches!(
+            self,
+            Status::Created | Status::AlreadyPresent | Status::ClosedAccount | Status::WouldCreate | Status::Duplicate
+        )
     }
 }
 
@@ -120,7 +133,7 @@ impl Entry {
 /// Every row's entry, by line, and where the report goes.
 struct Ledger {
     entries: BTreeMap<u64, Entry>,
-    line_of: HashMap<String, u64>,
+    line_of: HashMap<EmailKey, u64>,
     report: Option<PathBuf>,
     project: Uuid,
     roster: String,
@@ -133,7 +146,7 @@ impl Ledger {
     }
 
     fn line(&self, email: &str) -> Option<u64> {
-        self.line_of.get(&email.trim().to_lowercase()).copied()
+        self.line_of.get(&EmailKey::of(email)).copied()
     }
 
     fn counts(&self) -> BTreeMap<Status, usize> {
@@ -169,7 +182,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     let name = args.source.roster.display().to_string();
     let mut ledger = Ledger {
         entries: BTreeMap::new(),
-        line_of: roster.rows.iter().map(|r| (r.email.to_lowercase(), r.line)).collect(),
+        line_of: roster.rows.iter().map(|r| (EmailKey::of(&r.email), r.line)).collect(),
         report: args.report.clone(),
         project: args.source.project,
         roster: name.clone(),
@@ -186,52 +199,90 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         ledger.set(entry);
     }
 
-    // What the project has already: those are skipped, which makes a re-run safe.
+    // What the project has already is not sent (Closed included: Waldur's bulk create skips those),
+    // which makes a re-run safe and keeps every report true.
     let found = client
         .reconcile(args.source.project, roster.rows.iter().map(|r| r.email.as_str()))
         .await
         .map_err(|e| explain(&e))?;
-    let mut to_create: Vec<&Row> = Vec::new();
-    for (row, status) in roster.rows.iter().zip(&found.emails) {
-        match status.open_account() {
-            Some(open) => ledger.set(Entry::new(row.line, Some(&row.email), Status::AlreadyPresent).with_account(open)),
-            None => {
-                let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
-                ledger.set(Entry::new(row.line, Some(&row.email), status));
-                to_create.push(row);
+    // The roster's rows are checked and unique already, so the input keeps them all, in order.
+    let input = BulkInput::new(roster.rows.iter().map(|r| r.email.clone())).map_err(|e| e.to_string())?;
+    let plan = BulkPlan::new(input, &found);
+    let (mut present, mut closed) = (0, 0);
+    for existing in plan.existing() {
+        let row = &roster.rows[existing.index];
+        let entry = match existing.reason {
+            SkipReason::HasAccount { exact } => {
+                present += 1;
+                let entry =
+                    Entry::new(row.line, Some(&row.email), Status::AlreadyPresent).with_account(&existing.account);
+                match existing.account.email.as_deref() {
+                    Some(other) if !exact => entry.with_message(format!(
+                        "has an account as `{}` (the same address in other case; not sent, Waldur would make a second account)",
+                        other.as_str()
+                    )),
+                    _ => entry,
+                }
             }
-        }
+            SkipReason::Closed => {
+                closed += 1;
+                Entry::new(row.line, Some(&row.email), Status::ClosedAccount)
+                    .with_account(&existing.account)
+                    .with_message(CLOSED)
+            }
+        };
+        ledger.set(entry);
+    }
+    for account in plan.to_send() {
+        let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
+        ledger.set(Entry::new(ledger.line(&account.email).unwrap_or(0), Some(&account.email), status));
     }
     println!(
-        "{name}: {} rows: {} to create, {} already have an account, {} invalid, {} repeated",
+        "{name}: {} rows: {} to create, {present} already have an account, {closed} have only a closed account, {} invalid, {} repeated",
         roster.rows.len() + roster.repeats.len() + roster.bad.len(),
-        to_create.len(),
-        roster.rows.len() - to_create.len(),
+        plan.to_send().len(),
         roster.bad.len(),
         roster.repeats.len()
     );
+    for e in ledger.entries.values().filter(|e| e.status == Status::ClosedAccount) {
+        println!("line {}: {}: {CLOSED}", e.line, e.email.as_deref().unwrap_or_default());
+    }
+    if closed > 0 {
+        println!(
+            "to give one of them a new account: waldur-course-accounts create --project {} EMAIL",
+            args.source.project
+        );
+    }
     if args.dry_run {
-        for row in &to_create {
-            println!("would create: line {}: {}", row.line, row.email);
+        for account in plan.to_send() {
+            println!("would create: line {}: {}", ledger.line(&account.email).unwrap_or(0), account.email);
         }
         println!("dry run: nothing was sent");
         ledger.write(true)?;
         return finish(&ledger);
     }
     ledger.write(false)?;
+    let to_create: Vec<Row> = plan
+        .to_send()
+        .iter()
+        .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
+        .collect();
     if !to_create.is_empty() {
-        create(client, &args, &to_create, &mut ledger).await?;
+        create(client, &args, plan, &to_create, &mut ledger).await?;
     }
     ledger.write(true)?;
     finish(&ledger)
 }
 
-/// Creates the rows in chunks, recording each chunk's outcome as it arrives.
-async fn create(client: &Client, args: &Args, rows: &[&Row], ledger: &mut Ledger) -> Outcome {
+/// What a row with only a Closed account is told (once, in the output and in the report).
+const CLOSED: &str = "has a closed account: Waldur's bulk create will not make a new one";
+
+/// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
+/// as it arrives.
+async fn create(client: &Client, args: &Args, plan: BulkPlan, rows: &[Row], ledger: &mut Ledger) -> Outcome {
     let chunk_size = args.chunk_size as usize;
-    let input = BulkInput::new(rows.iter().map(|r| r.email.clone())).map_err(|e| e.to_string())?;
     let options = BulkOptions { chunk_size, stop_on_error: false };
-    let mut chunks = Box::pin(client.create_bulk_stream(args.source.project, input, &options));
+    let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
     let progress = Progress::new(rows.len() as u64);
     let mut done = 0usize;
     let mut last_write = std::time::Instant::now();
@@ -283,8 +334,9 @@ fn record(ledger: &mut Ledger, chunk: &ChunkOutcome) -> String {
                 }
             }
             for email in not_returned {
-                let e = entry(ledger, email, Status::AlreadyPresent)
-                    .with_message("the server skipped it: already in the project");
+                let e = entry(ledger, email, Status::AlreadyPresent).with_message(
+                    "the server skipped it: an account for this address appeared after the project was read",
+                );
                 ledger.set(e);
             }
             format!("chunk {}: {} created, {} already present", chunk.number + 1, accounts.len(), not_returned.len())

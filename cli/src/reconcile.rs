@@ -1,13 +1,15 @@
-//! `reconcile`: a roster against a project, read-only. Which roster emails have no open account, which
-//! accounts of the project are on no roster line, and which roster accounts need attention (Erred,
-//! Pending). Table for people, `--format json` for programs:
+//! `reconcile`: a roster against a project, read-only. Which roster emails have no account, which have
+//! only Closed ones (`import` does not recreate those: Waldur's bulk create skips them), which accounts
+//! of the project are on no roster line, and which roster accounts need attention (Erred, Pending).
+//! Table for people, `--format json` for programs:
 //! `{"project": UUID, "roster": PATH, "missing": [{"line": N, "email": TEXT}],
+//!   "closed": [{"line": N, "email": TEXT, "account": UUID}],
 //!   "attention": [{"line": N, "email": TEXT, "account": UUID, "state": LABEL, "error_message": TEXT}],
 //!   "not_on_roster": [{"account": UUID, "email": TEXT or null, "state": LABEL}],
 //!   "present": N, "invalid_lines": [N, ...]}`.
 
 use serde_json::json;
-use waldur_course_accounts::{Client, CourseAccountState};
+use waldur_course_accounts::{Client, CourseAccountState, Standing};
 
 use crate::connect::explain;
 use crate::output::{self, Format};
@@ -30,14 +32,22 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         .await
         .map_err(|e| explain(&e))?;
     let mut missing = Vec::new();
+    let mut closed = Vec::new();
     let mut attention = Vec::new();
     let mut present = 0;
     for (row, status) in roster.rows.iter().zip(&found.emails) {
-        let open: Vec<_> = status.accounts.iter().filter(|a| a.state != CourseAccountState::Closed).collect();
-        if open.is_empty() {
-            missing.push(json!({"line": row.line, "email": row.email}));
-            continue;
+        match status.standing() {
+            Standing::NoAccount => {
+                missing.push(json!({"line": row.line, "email": row.email}));
+                continue;
+            }
+            Standing::Closed { account } => {
+                closed.push(json!({"line": row.line, "email": row.email, "account": account.uuid}));
+                continue;
+            }
+            Standing::Open { .. } => {}
         }
+        let open: Vec<_> = status.accounts.iter().filter(|a| a.state != CourseAccountState::Closed).collect();
         present += 1;
         for a in open.into_iter().filter(|a| matches!(a.state, CourseAccountState::Erred | CourseAccountState::Pending))
         {
@@ -51,12 +61,17 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         .map(|a| json!({"account": a.uuid, "email": a.email.as_deref(), "state": a.state}))
         .collect();
     let invalid: Vec<u64> = roster.bad.iter().map(|b| b.line).collect();
-    let clean = missing.is_empty() && attention.is_empty() && not_on_roster.is_empty() && invalid.is_empty();
+    let clean = missing.is_empty()
+        && closed.is_empty()
+        && attention.is_empty()
+        && not_on_roster.is_empty()
+        && invalid.is_empty();
     if output::resolve(args.format) == Format::Json {
         output::json(&json!({
             "project": args.source.project,
             "roster": args.source.roster.display().to_string(),
             "missing": missing,
+            "closed": closed,
             "attention": attention,
             "not_on_roster": not_on_roster,
             "present": present,
@@ -64,9 +79,13 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         }))?;
     } else {
         println!("{present} roster emails have an open account");
-        println!("{} missing (on the roster, no open account):", missing.len());
+        println!("{} missing (on the roster, no account):", missing.len());
         for m in &missing {
             println!("  line {}: {}", m["line"], m["email"].as_str().unwrap_or_default());
+        }
+        println!("{} have only a closed account (import does not recreate it; `create` does):", closed.len());
+        for c in &closed {
+            println!("  line {}: {}", c["line"], c["email"].as_str().unwrap_or_default());
         }
         println!("{} need attention (Erred or Pending):", attention.len());
         for a in &attention {

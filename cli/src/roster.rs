@@ -4,7 +4,10 @@
 //! trimmed and checked; bad rows and repeats are reported by line number, never silently dropped.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::Path;
+
+use waldur_course_accounts::EmailKey;
 
 /// A usable row: its line in the file (1 is the header) and the email, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +23,7 @@ pub struct BadRow {
     pub reason: String,
 }
 
-/// A row whose email repeats an earlier row's (without case).
+/// A row whose email repeats an earlier row's (the same `EmailKey`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeat {
     pub line: u64,
@@ -72,7 +75,7 @@ pub fn read(path: &Path, email_column: &str) -> Result<Roster, String> {
         format!("{name}: line 1: no column named `{email_column}` (the header has: {})", found.join(", "))
     })?;
     let mut roster = Roster::default();
-    let mut first: HashMap<String, u64> = HashMap::new();
+    let mut first: HashMap<EmailKey, u64> = HashMap::new();
     // The reader's own line count skips blank lines; the byte offset gives the line a spreadsheet shows.
     // (A record after blank lines starts, for the reader, at the first of them.)
     let line_at = |byte: u64| {
@@ -97,10 +100,10 @@ pub fn read(path: &Path, email_column: &str) -> Result<Roster, String> {
             roster.bad.push(BadRow { line, reason: reason.to_string() });
             continue;
         }
-        match first.get(&email.to_lowercase()) {
-            Some(&first_line) => roster.repeats.push(Repeat { line, first_line, email }),
-            None => {
-                first.insert(email.to_lowercase(), line);
+        match first.entry(EmailKey::of(&email)) {
+            Entry::Occupied(seen) => roster.repeats.push(Repeat { line, first_line: *seen.get(), email }),
+            Entry::Vacant(slot) => {
+                slot.insert(line);
                 roster.rows.push(Row { line, email });
             }
         }

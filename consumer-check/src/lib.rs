@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use waldur_course_accounts::{
     BulkInput, BulkOptions, ChunkStatus, Client, CloseStatus, CourseAccountState, Credentials, Error, Filter, Method,
-    NaiveDate, NewCourseAccount, Ordering, OrderingField, RetryPolicy, StatusCode, Token, Url, Uuid, reqwest,
+    NaiveDate, NewCourseAccount, Ordering, OrderingField, RetryPolicy, SkipReason, StatusCode, Token, Url, Uuid,
+    reqwest,
 };
 
 /// Every method of the client, once.
@@ -51,8 +52,10 @@ pub async fn every_method(base: &str) -> Result<(), Error> {
     let _ = (deleted.account, deleted.confirmed_by_read);
     let outcome = client.create_bulk(project, ["b@example.edu"], &BulkOptions::default()).await?;
     let _ = (outcome.refused_emails().count(), outcome.uncertain_emails().count(), outcome.duplicates.len());
-    let input = BulkInput::new(["c@example.edu"])?;
-    let mut chunks = std::pin::pin!(client.create_bulk_stream(project, input, &BulkOptions::default()));
+    let _ = outcome.existing.iter().filter(|e| matches!(e.reason, SkipReason::Closed)).count();
+    let plan = client.plan_bulk(project, BulkInput::new(["c@example.edu"])?).await?;
+    let _ = (plan.to_send().len(), plan.existing().len());
+    let mut chunks = std::pin::pin!(client.create_bulk_stream(plan, &BulkOptions::default()));
     while let Some(chunk) = chunks.next().await {
         if let ChunkStatus::Uncertain(e) | ChunkStatus::Refused(e) | ChunkStatus::Unreadable(e) = &chunk.status {
             let _: Option<StatusCode> = e.status();

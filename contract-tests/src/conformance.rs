@@ -99,9 +99,12 @@ impl Contract {
                 }
             }
             None if recording.undocumented.is_some() => {
-                // Waldur's undocumented errors are DRF error bodies: an object or a list.
+                // Waldur's undocumented errors are DRF error bodies: an object or a list; except
+                // Django's own HTML 404 page for a path no route of that release matches.
+                let no_route = status == 404
+                    && recording.response.headers.get("content-type").is_some_and(|t| t.starts_with("text/html"));
                 if let Some(body) = &recording.response.body
-                    && !(body.is_object() || body.is_array())
+                    && !(body.is_object() || body.is_array() || no_route)
                 {
                     problems.push(format!("{op_id}: {status} body is not a DRF error (object or list)"));
                 }

@@ -9,7 +9,7 @@ mod common;
 use std::io::BufRead;
 
 use futures::StreamExt;
-use waldur_course_accounts::{BulkInput, BulkOptions, ChunkStatus};
+use waldur_course_accounts::{BulkInput, BulkOptions, ChunkStatus, SkipReason};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,13 +27,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for d in input.duplicates() {
         println!("input {}: repeats input {} (ignoring case), sent once", d.index + 1, d.first + 1);
     }
-    let mut chunks = std::pin::pin!(client.create_bulk_stream(project.parse()?, input, &BulkOptions::default()));
+    // The project is read first: an email that has an account there (Closed included: Waldur's bulk
+    // create skips those) is not sent.
+    let plan = client.plan_bulk(project.parse()?, input).await?;
+    for existing in plan.existing() {
+        let why = match existing.reason {
+            SkipReason::HasAccount { .. } => "has an account",
+            SkipReason::Closed => "has a closed account: bulk create will not make a new one",
+        };
+        println!("input {}: {why} ({}), not sent", existing.index + 1, existing.account.uuid);
+    }
+    let mut chunks = std::pin::pin!(client.create_bulk_stream(plan, &BulkOptions::default()));
     let mut unsettled = 0;
     while let Some(chunk) = chunks.next().await {
         let (i, n) = (chunk.number, chunk.emails.len());
         match &chunk.status {
             ChunkStatus::Created { accounts, not_returned } => {
-                println!("chunk {i}: {} created, {} already in the project", accounts.len(), not_returned.len())
+                println!("chunk {i}: {} created, {} skipped by the server", accounts.len(), not_returned.len())
             }
             ChunkStatus::Unreadable(e) => {
                 unsettled += n;

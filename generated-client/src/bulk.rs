@@ -1,7 +1,15 @@
 //! Bulk creation of any number of accounts: the input is normalised and checked before anything is
-//! sent, then split into server-friendly chunks, one create_bulk request each, whose outcomes arrive
-//! as they happen (a stream), so that a run cut short (a timeout around it, Ctrl-C) still knows which
-//! chunks were created, and `reconcile` settles the ones it does not.
+//! sent, planned against what the project already holds (so nothing is sent that Waldur would skip or
+//! duplicate), then split into server-friendly chunks, one create_bulk request each, whose outcomes
+//! arrive as they happen (a stream), so that a run cut short (a timeout around it, Ctrl-C) still knows
+//! which chunks were created, and `reconcile` settles the ones it does not.
+//!
+//! Waldur's rule, which the plan follows (waldur-mastermind `marketplace/views.py`,
+//! `CourseAccountViewSet.create_bulk`): the request is deduplicated by exact address, every address
+//! that already has an account in the project **in any state, Closed included**, compared exactly, is
+//! skipped without a word, and the rest are created (Pending, 202, only the created rows returned).
+//! The client adds one rule of its own ([`crate::email`]): an address with an account under another
+//! spelling (`Ada@` beside `ada@`) is not sent either, since Waldur would make a second account.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -10,8 +18,10 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use crate::client::{Client, LIST_PATH};
+use crate::email::{EmailKey, as_sent};
 use crate::error::{Error, InputProblem, Result};
 use crate::generated::{self, types::CourseAccount};
+use crate::reconcile::{Reconciliation, Standing};
 use crate::response;
 use crate::transport::observe;
 
@@ -89,7 +99,7 @@ pub fn check_email(email: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
-/// An input email that repeats an earlier one (compared without case, as the server compares them).
+/// An input email that repeats an earlier one (the same [`EmailKey`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Duplicate {
     /// 0-based position of the repeat in the caller's input; it is not sent.
@@ -98,11 +108,13 @@ pub struct Duplicate {
     pub first: usize,
 }
 
-/// Bulk input after normalisation: every email trimmed and checked, repeats (ignoring case) dropped
-/// and recorded. Building one sends nothing.
+/// Bulk input after normalisation: every email trimmed and checked, repeats (the same [`EmailKey`])
+/// dropped and recorded. Building one sends nothing; [`BulkPlan`] decides what is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkInput {
     accounts: Vec<NewAccount>,
+    /// The caller's 0-based position of each of `accounts`.
+    positions: Vec<usize>,
     duplicates: Vec<Duplicate>,
 }
 
@@ -116,10 +128,11 @@ impl BulkInput {
     {
         let mut problems = Vec::new();
         let mut kept: Vec<NewAccount> = Vec::new();
-        let mut first_seen: HashMap<String, usize> = HashMap::new();
+        let mut positions = Vec::new();
+        let mut first_seen: HashMap<EmailKey, usize> = HashMap::new();
         let mut duplicates = Vec::new();
         for (index, account) in accounts.into_iter().map(Into::into).enumerate() {
-            let email = account.email.trim().to_string();
+            let email = as_sent(&account.email).to_string();
             if let Err(reason) = check_email(&email) {
                 problems.push(InputProblem { index, reason: reason.to_string() });
                 continue;
@@ -130,16 +143,19 @@ impl BulkInput {
                 problems.push(InputProblem { index, reason: "the description is longer than 4,096 characters".into() });
                 continue;
             }
-            match first_seen.get(&email.to_lowercase()) {
-                Some(&first) => duplicates.push(Duplicate { index, first }),
-                None => {
-                    first_seen.insert(email.to_lowercase(), index);
+            match first_seen.entry(EmailKey::of(&email)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    duplicates.push(Duplicate { index, first: *first.get() })
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
+                    positions.push(index);
                     kept.push(NewAccount { email, description: account.description });
                 }
             }
         }
         if problems.is_empty() {
-            Ok(BulkInput { accounts: kept, duplicates })
+            Ok(BulkInput { accounts: kept, positions, duplicates })
         } else {
             Err(Error::InvalidInput(problems))
         }
@@ -156,12 +172,98 @@ impl BulkInput {
     }
 }
 
+/// Why an email of the input is not sent: the project has an account for it already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// An account that is not Closed. `exact` is false when its address differs in case only (sending
+    /// it would make Waldur create a second account for the student).
+    HasAccount {
+        /// Whether the account's address is the given one exactly.
+        exact: bool,
+    },
+    /// Only Closed accounts: Waldur's bulk create will not make a new one (it skips any address with
+    /// an account, Closed included). The single [`Client::create`] does make one.
+    Closed,
+}
+
+/// An email of the input that is not sent, and the account that is the reason.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Existing {
+    /// 0-based position in the caller's input.
+    pub index: usize,
+    /// The email, trimmed, as given.
+    pub email: String,
+    /// Why it is not sent.
+    pub reason: SkipReason,
+    /// The account that is the reason (an open one, or the latest Closed one).
+    pub account: CourseAccount,
+}
+
+/// What a bulk create will send, and what it will not because the project has it already: made from
+/// a [`Reconciliation`] of the input's emails with the project, so that nothing is sent that Waldur
+/// would skip (and never be reported as created) or duplicate. Building one sends nothing.
+#[derive(Debug, Clone)]
+pub struct BulkPlan {
+    project: Uuid,
+    to_send: BulkInput,
+    existing: Vec<Existing>,
+}
+
+impl BulkPlan {
+    /// Plans `input` against what `found` says the project holds. `found` should cover every email of
+    /// the input; an email it does not list is planned as having no account.
+    pub fn new(input: BulkInput, found: &Reconciliation) -> BulkPlan {
+        let mut existing = Vec::new();
+        let mut to_send = BulkInput { accounts: Vec::new(), positions: Vec::new(), duplicates: input.duplicates };
+        for (account, index) in input.accounts.into_iter().zip(input.positions) {
+            let skip = found.status(&account.email).and_then(|status| match status.standing() {
+                Standing::NoAccount => None,
+                Standing::Open { account, exact } => Some((SkipReason::HasAccount { exact }, account.clone())),
+                Standing::Closed { account } => Some((SkipReason::Closed, account.clone())),
+            });
+            match skip {
+                Some((reason, found)) => {
+                    existing.push(Existing { index, email: account.email, reason, account: found })
+                }
+                None => {
+                    to_send.accounts.push(account);
+                    to_send.positions.push(index);
+                }
+            }
+        }
+        BulkPlan { project: found.project, to_send, existing }
+    }
+
+    /// The project the plan is for.
+    pub fn project(&self) -> Uuid {
+        self.project
+    }
+
+    /// What will be sent: trimmed, unique, in input order.
+    pub fn to_send(&self) -> &[NewAccount] {
+        self.to_send.accounts()
+    }
+
+    /// What will not be sent, because the project has an account for it.
+    pub fn existing(&self) -> &[Existing] {
+        &self.existing
+    }
+
+    /// The repeats of the input that were dropped.
+    pub fn duplicates(&self) -> &[Duplicate] {
+        self.to_send.duplicates()
+    }
+}
+
 /// What happened to one chunk. Only `Refused` means nothing was created. Exhaustive on purpose (unlike
 /// the outcome structs): a new kind of outcome must make every caller decide what it means.
 #[derive(Debug)]
 pub enum ChunkStatus {
     /// The server answered with these accounts. `not_returned` lists the emails of the chunk that are
-    /// not among them: newer servers skip emails that already have an account in the project.
+    /// not among them: the server skipped them (since 7.8.8 it skips an address with an account in
+    /// the project), so an account for them appeared after the plan was read. They were not created
+    /// by this request; [`Client::reconcile`] says what the project holds for them.
     Created {
         /// The accounts the server returned.
         accounts: Vec<CourseAccount>,
@@ -220,6 +322,8 @@ pub struct BulkOutcome {
     pub chunks: Vec<ChunkOutcome>,
     /// Input emails not sent because they repeat an earlier one.
     pub duplicates: Vec<Duplicate>,
+    /// Input emails not sent because the project has an account for them (see [`SkipReason`]).
+    pub existing: Vec<Existing>,
 }
 
 impl BulkOutcome {
@@ -251,7 +355,7 @@ impl BulkOutcome {
         self.emails_where(|s| matches!(s, ChunkStatus::NotAttempted))
     }
 
-    /// Emails the server accepted but did not return an account for (already in the project).
+    /// Emails the server accepted but did not return an account for (an account appeared meanwhile).
     pub fn not_returned_emails(&self) -> impl Iterator<Item = &str> {
         self.chunks.iter().flat_map(|c| match &c.status {
             ChunkStatus::Created { not_returned, .. } => not_returned.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -278,17 +382,30 @@ impl BulkOutcome {
 impl Client {
     /// Creates accounts for any number of emails, in chunks, and returns when all are done. The input
     /// is normalised and checked first ([`BulkInput::new`]): an unusable email is
-    /// [`Error::InvalidInput`] and nothing is sent. Never retried automatically. To keep what was
-    /// learned when the run is cut short, use [`Client::create_bulk_stream`].
+    /// [`Error::InvalidInput`] and nothing is sent. Then the project is read ([`Client::plan_bulk`]):
+    /// an email that has an account there is not sent and is reported in [`BulkOutcome::existing`].
+    /// Never retried automatically. To keep what was learned when the run is cut short, use
+    /// [`Client::create_bulk_stream`].
     pub async fn create_bulk<I, A>(&self, project: Uuid, accounts: I, options: &BulkOptions) -> Result<BulkOutcome>
     where
         I: IntoIterator<Item = A>,
         A: Into<NewAccount>,
     {
-        let input = BulkInput::new(accounts)?;
-        let duplicates = input.duplicates.clone();
-        let chunks = self.create_bulk_stream(project, input, options).collect().await;
-        Ok(BulkOutcome { chunks, duplicates })
+        let plan = self.plan_bulk(project, BulkInput::new(accounts)?).await?;
+        let (duplicates, existing) = (plan.duplicates().to_vec(), plan.existing.clone());
+        let chunks = self.create_bulk_stream(plan, options).collect().await;
+        Ok(BulkOutcome { chunks, duplicates, existing })
+    }
+
+    /// Reads the project ([`Client::reconcile`] of the input's emails) and plans the input against it.
+    /// Reads only.
+    pub async fn plan_bulk(&self, project: Uuid, input: BulkInput) -> Result<BulkPlan> {
+        if input.accounts.is_empty() {
+            let nothing = Reconciliation { project, ..Reconciliation::default() };
+            return Ok(BulkPlan::new(input, &nothing));
+        }
+        let found = self.reconcile(project, input.accounts.iter().map(|a| a.email.as_str())).await?;
+        Ok(BulkPlan::new(input, &found))
     }
 
     /// The chunks of a bulk create as they finish, in order. Dropping the stream stops the run: the
@@ -296,12 +413,12 @@ impl Client {
     /// (its emails are the next ones after the last yielded chunk: [`Client::reconcile`] them).
     pub fn create_bulk_stream(
         &self,
-        project: Uuid,
-        input: BulkInput,
+        plan: BulkPlan,
         options: &BulkOptions,
     ) -> impl Stream<Item = ChunkOutcome> + Send + 'static + use<> {
+        let project = plan.project;
         let chunks: VecDeque<Vec<NewAccount>> =
-            input.accounts.chunks(options.chunk_size.max(1)).map(<[NewAccount]>::to_vec).collect();
+            plan.to_send.accounts.chunks(options.chunk_size.max(1)).map(<[NewAccount]>::to_vec).collect();
         let state = (self.clone(), chunks, 0usize, false, options.stop_on_error);
         stream::unfold(state, move |(client, mut chunks, number, stopped, stop_on_error)| async move {
             let chunk = chunks.pop_front()?;
@@ -311,10 +428,10 @@ impl Client {
             } else {
                 match client.create_bulk_chunk(project, &chunk).await {
                     Ok(accounts) => {
-                        let returned: Vec<String> =
-                            accounts.iter().filter_map(|a| a.email.as_ref().map(|e| e.trim().to_lowercase())).collect();
+                        let returned: std::collections::HashSet<EmailKey> =
+                            accounts.iter().filter_map(|a| a.email.as_ref().map(|e| EmailKey::of(e))).collect();
                         let not_returned =
-                            emails.iter().filter(|e| !returned.contains(&e.to_lowercase())).cloned().collect();
+                            emails.iter().filter(|e| !returned.contains(&EmailKey::of(e))).cloned().collect();
                         ChunkStatus::Created { accounts, not_returned }
                     }
                     Err(e) => {

@@ -36,9 +36,9 @@ pub mod types {
         pub project_uuid: ::uuid::Uuid,
         pub state: crate::state::CourseAccountState,
         pub url: ::std::string::String,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_uuid: ::std::option::Option<::uuid::Uuid>,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
         pub uuid: ::uuid::Uuid,
     }
@@ -600,8 +600,8 @@ pub mod types {
                     project_uuid: Err("no value supplied for project_uuid".to_string()),
                     state: Err("no value supplied for state".to_string()),
                     url: Err("no value supplied for url".to_string()),
-                    user_uuid: Err("no value supplied for user_uuid".to_string()),
-                    username: Err("no value supplied for username".to_string()),
+                    user_uuid: Ok(Default::default()),
+                    username: Ok(Default::default()),
                     uuid: Err("no value supplied for uuid".to_string()),
                 }
             }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod close;
+pub mod email;
 pub mod error;
 pub mod filter;
 #[rustfmt::skip]
@@ -26,16 +27,20 @@ pub mod state;
 pub mod transport;
 
 pub use auth::{Credentials, Token};
-pub use bulk::{BulkInput, BulkOptions, BulkOutcome, ChunkOutcome, ChunkStatus, Duplicate, NewAccount, check_email};
+pub use bulk::{
+    BulkInput, BulkOptions, BulkOutcome, BulkPlan, ChunkOutcome, ChunkStatus, Duplicate, Existing, NewAccount,
+    SkipReason, check_email,
+};
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
+pub use email::EmailKey;
 pub use error::{ApiError, DecodeError, Error, ErrorBody, InputProblem, RequestInfo, Result};
 pub use filter::Filter;
 pub use generated::types::CourseAccount;
 pub use generated::types::MarketplaceCourseAccountsOrderingField as OrderingField;
 pub use ordering::{Direction, Ordering};
 pub use pagination::{AccountStream, Page};
-pub use reconcile::{EmailStatus, Reconciliation};
+pub use reconcile::{EmailStatus, Reconciliation, Standing};
 pub use retry::RetryPolicy;
 pub use state::CourseAccountState;
 

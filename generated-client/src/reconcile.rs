@@ -1,6 +1,6 @@
 //! What the server holds for a list of emails in one project: which have an account, in which
 //! state, and which accounts of the project are on no list. The answer to "what did that interrupted
-//! or uncertain bulk create do?", and the first step of resuming one.
+//! or uncertain bulk create do?", the first step of resuming one, and what a bulk plan is made from.
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use futures::TryStreamExt;
 use uuid::Uuid;
 
 use crate::client::Client;
+use crate::email::{EmailKey, as_sent};
 use crate::error::Result;
 use crate::filter::Filter;
 use crate::generated::types::CourseAccount;
@@ -18,12 +19,52 @@ use crate::generated::types::CourseAccount;
 pub struct EmailStatus {
     /// The email as given, trimmed.
     pub email: String,
-    /// The project's accounts with this email (compared without case), in the server's order: none,
-    /// one, or several when earlier ones were closed.
+    /// The project's accounts with this email (the same [`EmailKey`]), in the server's order: none,
+    /// one, or several when earlier ones were closed or an address was given in two spellings.
     pub accounts: Vec<CourseAccount>,
 }
 
+/// Where an email stands in the project, and so what a bulk create of it would do. Exhaustive on
+/// purpose: a new standing must make every caller decide what it means.
+#[derive(Debug, Clone, Copy)]
+pub enum Standing<'a> {
+    /// No account under this email's key: a bulk create makes one.
+    NoAccount,
+    /// An account that is not Closed (OK, Erred, Pending or a newer state). `exact` is false when its
+    /// address differs from the given one in case only: Waldur's bulk create, which compares exactly,
+    /// would make a second account, so the client does not send it.
+    Open {
+        /// The open account (one with the exact address if there is one, else the first).
+        account: &'a CourseAccount,
+        /// Whether its address is the given one exactly.
+        exact: bool,
+    },
+    /// Only Closed accounts. Waldur's bulk create skips an address that has an account in any state
+    /// (`CourseAccountViewSet.create_bulk`), so it will not make a new one; the single
+    /// [`Client::create`] does.
+    Closed {
+        /// The most recent closed account (the last, in the server's order).
+        account: &'a CourseAccount,
+    },
+}
+
 impl EmailStatus {
+    /// Where the email stands (see [`Standing`]).
+    pub fn standing(&self) -> Standing<'_> {
+        let exact = |a: &CourseAccount| a.email.as_ref().is_some_and(|e| as_sent(e) == self.email);
+        let mut open = self.accounts.iter().filter(|a| a.state != crate::CourseAccountState::Closed);
+        if let Some(account) = open.clone().find(|a| exact(a)) {
+            return Standing::Open { account, exact: true };
+        }
+        if let Some(account) = open.next() {
+            return Standing::Open { account, exact: false };
+        }
+        match self.accounts.last() {
+            Some(account) => Standing::Closed { account },
+            None => Standing::NoAccount,
+        }
+    }
+
     /// True when the email has an account that is not Closed (OK, Erred, Pending or a newer state):
     /// creating it again would be refused or duplicated.
     pub fn has_open_account(&self) -> bool {
@@ -40,16 +81,30 @@ impl EmailStatus {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Reconciliation {
-    /// Every distinct email given (repeats ignoring case are merged), in input order.
+    /// The project that was read.
+    pub project: Uuid,
+    /// Every distinct email given (repeats under one [`EmailKey`] are merged), in input order.
     pub emails: Vec<EmailStatus>,
     /// Accounts of the project whose email is not on the list (or that have none).
     pub not_listed: Vec<CourseAccount>,
 }
 
 impl Reconciliation {
-    /// Emails with no account, or only Closed ones: what a resumed run still has to create.
+    /// Emails with no account at all: what a bulk create still makes. (An email with only Closed
+    /// accounts is not among them: Waldur's bulk create skips it; see [`Standing::Closed`].)
     pub fn missing(&self) -> impl Iterator<Item = &str> {
-        self.emails.iter().filter(|e| !e.has_open_account()).map(|e| e.email.as_str())
+        self.emails.iter().filter(|e| matches!(e.standing(), Standing::NoAccount)).map(|e| e.email.as_str())
+    }
+
+    /// Emails whose accounts are all Closed.
+    pub fn closed_only(&self) -> impl Iterator<Item = &str> {
+        self.emails.iter().filter(|e| matches!(e.standing(), Standing::Closed { .. })).map(|e| e.email.as_str())
+    }
+
+    /// The entry for `email` (by its [`EmailKey`]), if it was on the list.
+    pub fn status(&self, email: &str) -> Option<&EmailStatus> {
+        let key = EmailKey::of(email);
+        self.emails.iter().find(|e| EmailKey::of(&e.email) == key)
     }
 }
 
@@ -62,19 +117,18 @@ impl Client {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut result = Reconciliation::default();
-        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut result = Reconciliation { project, ..Reconciliation::default() };
+        let mut position: HashMap<EmailKey, usize> = HashMap::new();
         for email in emails {
-            let email = email.as_ref().trim();
-            let key = email.to_lowercase();
-            if let std::collections::hash_map::Entry::Vacant(slot) = position.entry(key) {
+            let email = as_sent(email.as_ref());
+            if let std::collections::hash_map::Entry::Vacant(slot) = position.entry(EmailKey::of(email)) {
                 slot.insert(result.emails.len());
                 result.emails.push(EmailStatus { email: email.to_string(), accounts: Vec::new() });
             }
         }
         let mut accounts = self.list(Filter::new().project(project));
         while let Some(account) = accounts.try_next().await? {
-            let key = account.email.as_ref().map(|e| e.trim().to_lowercase());
+            let key = account.email.as_ref().map(|e| EmailKey::of(e));
             match key.and_then(|k| position.get(&k)) {
                 Some(&i) => result.emails[i].accounts.push(account),
                 None => result.not_listed.push(account),

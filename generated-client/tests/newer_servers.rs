@@ -52,6 +52,12 @@ async fn delete_answers_204_on_old_servers_and_202_with_the_closed_account_on_ne
 async fn create_bulk_answers_an_array_with_200_or_202() {
     for status in [200, 202] {
         let server = MockServer::start().await;
+        // The plan reads the project first: it holds no account yet.
+        Mock::given(method("GET"))
+            .and(path(LIST))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])).insert_header("x-result-count", "0"))
+            .mount(&server)
+            .await;
         Mock::given(method("POST"))
             .and(path(format!("{LIST}create_bulk/")))
             .respond_with(
@@ -69,7 +75,9 @@ async fn create_bulk_answers_an_array_with_200_or_202() {
             .unwrap();
         assert!(outcome.is_complete(), "{status}: {outcome:?}");
         assert_eq!(outcome.created().count(), 2);
-        let sent: serde_json::Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
+        let requests = server.received_requests().await.unwrap();
+        let post = requests.iter().find(|r| r.method.as_str() == "POST").unwrap();
+        let sent: serde_json::Value = post.body_json().unwrap();
         assert_eq!(
             sent,
             json!({"project": PROJECT, "course_accounts": [{"email": "student1@example.edu"}, {"email": "student2@example.edu"}]})

@@ -18,6 +18,7 @@
 pub mod http;
 pub mod recording;
 pub mod replay;
+pub mod reproduce;
 pub mod standin;
 
 pub use standin::{Flavour, LoggedRequest, StandIn, Waldur};

@@ -1,9 +1,12 @@
-//! A stand-in Waldur: an in-memory course-accounts endpoint that behaves as the real server is
-//! documented to (`shared/upstream/README.md`): Token/Bearer auth, page-number pagination with a bare
-//! array, `X-Result-Count` and a `Link` header, every filter and ordering, DRF error bodies, the
-//! OK/Closed/Erred(/Pending) states, 404 for invisible accounts, 405 for PUT/PATCH, 409 on delete in a
-//! wrong state, `retry` of Erred accounts (8.1 flavour only; 7.8.7 has no such route). Two flavours:
-//! Waldur 7.8.7 and the newer 8.1.x answers.
+//! A stand-in Waldur: an in-memory course-accounts endpoint that follows Waldur's own code
+//! (waldur-mastermind `marketplace/views.py` `CourseAccountViewSet`, `marketplace/filters.py`
+//! `CourseAccountFilter`, `marketplace/serializers.py`, `waldur_core/core/pagination.py`,
+//! `waldur_core/core/validators.py` `StateValidator`): Token/Bearer auth, page-number pagination with
+//! a bare array, `X-Result-Count` and a `Link` header, every filter and ordering with their 400s, DRF
+//! error bodies, the OK/Closed/Erred(/Pending) states, 404 for invisible accounts, 405 for PUT/PATCH,
+//! 409 in a wrong state, `retry` of Erred accounts (8.1 flavour only; 7.8.7 has no such route). Two
+//! flavours: Waldur 7.8.7 and the newer 8.1.x answers. `BEHAVIOURS.md` beside this crate lists every
+//! rule with its source and the test that holds it, and what the stand-in does not imitate.
 //!
 //! It is what `cargo xtask record` is tested against, what the stored recordings were made from, what
 //! `cargo xtask mock` serves (seeded from the recordings), and what the benchmark serves its synthetic
@@ -18,6 +21,31 @@ use crate::http::{HttpRequest, HttpResponse};
 pub const LIST_PATH: &str = "/api/marketplace-course-accounts/";
 pub const DEFAULT_PAGE_SIZE: usize = 10;
 pub const MAX_PAGE_SIZE: usize = 300;
+/// The `o` keys of `CourseAccountFilter` (marketplace/filters.py), `-` for descending.
+pub const ORDERING_KEYS: &[&str] =
+    &["created", "modified", "state", "email", "username", "project_name", "project_start_date", "project_end_date"];
+
+/// The list filters of one request, checked.
+#[derive(Debug, Default)]
+struct Filters {
+    states: Vec<State>,
+    email: Option<String>,
+    username: Option<String>,
+    project: Option<Uuid>,
+    start: [Option<NaiveDate>; 2],
+    end: [Option<NaiveDate>; 2],
+    ordering: Vec<String>,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        self.states.is_empty()
+            && self.email.is_none()
+            && self.username.is_none()
+            && self.project.is_none()
+            && self.start.iter().chain(&self.end).all(Option::is_none)
+    }
+}
 
 /// Which server release to imitate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +53,7 @@ pub enum Flavour {
     /// 7.8.7: create_bulk 200 with the created accounts (state OK); delete 204.
     V7_8_7,
     /// 8.1.x: create_bulk dedupes, skips emails already in the project, creates Pending rows, 202;
-    /// delete 202 with the closed account; null dates of undated projects and null user fields.
+    /// Pending accounts have no user (the `user_uuid` and `username` keys are left out); retry.
     V8_1,
 }
 
@@ -188,7 +216,10 @@ impl Waldur {
         w
     }
 
-    fn add(&mut self, project: usize, email: &str, description: &str, state: State) -> usize {
+    /// Adds an account to project number `project` (an index into [`Waldur::projects`]) with the email
+    /// exactly as given; returns its index in [`Waldur::accounts`]. For tests that need a project to
+    /// hold a particular account (a Closed one, an address in other case) before the client runs.
+    pub fn add(&mut self, project: usize, email: &str, description: &str, state: State) -> usize {
         let n = self.next_id;
         self.next_id += 1;
         let created =
@@ -212,27 +243,44 @@ impl Waldur {
         let p = &self.projects[a.project];
         // An undated project's dates are null on every release; the schema admits it from 8.0.8.
         let date = |d: Option<NaiveDate>| d.map(|d| Value::from(d.to_string())).unwrap_or(Value::Null);
-        json!({
-            "url": format!("{base}{LIST_PATH}{}/", a.uuid),
-            "uuid": a.uuid,
-            "created": a.created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "modified": a.modified.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "project": p.uuid,
-            "project_uuid": p.uuid,
+        // Waldur renders every uuid as 32 hex digits without hyphens (waldur_core `core/fields.py`,
+        // `StringUUID`), in the `url` too; DRF's encoder drops a zero fraction of a second.
+        let hex = |u: Uuid| u.simple().to_string();
+        let time = |t: DateTime<Utc>| {
+            let format = if t.timestamp_subsec_micros() == 0 {
+                chrono::SecondsFormat::Secs
+            } else {
+                chrono::SecondsFormat::Micros
+            };
+            t.to_rfc3339_opts(format, true)
+        };
+        let mut body = json!({
+            "url": format!("{base}{LIST_PATH}{}/", hex(a.uuid)),
+            "uuid": hex(a.uuid),
+            "created": time(a.created),
+            "modified": time(a.modified),
+            "project": hex(p.uuid),
+            "project_uuid": hex(p.uuid),
             "project_name": p.name,
             "project_slug": slug(&p.name),
             "project_start_date": date(p.start),
             "project_end_date": date(p.end),
-            "user_uuid": a.user_uuid,
-            "username": a.username,
-            "customer_uuid": CUSTOMER_UUID,
+            "customer_uuid": CUSTOMER_UUID.replace('-', ""),
             "customer_name": CUSTOMER_NAME,
             "state": a.state.label(),
             "email": a.email,
             "description": a.description,
             "error_message": if a.state == State::Erred { "Course service refused the account." } else { "" },
             "error_traceback": "",
-        })
+        });
+        // An account without a user (Pending) has no `user_uuid`/`username` keys at all: read-only
+        // fields with a dotted source are skipped when the object is missing (serializers.py
+        // `CourseAccountSerializer`, DRF `Field.get_attribute`), not rendered as null.
+        if let (Some(user), Some(name)) = (a.user_uuid, &a.username) {
+            body["user_uuid"] = Value::from(hex(user));
+            body["username"] = Value::from(name.as_str());
+        }
+        body
     }
 
     /// Answers one request.
@@ -243,37 +291,58 @@ impl Waldur {
         let base = format!("http://{}", request.header("host").unwrap_or("127.0.0.1"));
         let rest = match request.path.strip_prefix(LIST_PATH) {
             Some(rest) => rest,
-            None => return detail(404, "Not found."),
+            None => return django_not_found(),
         };
+        // The router's routes: the list, `create_bulk/`, `{uuid}/`, and (8.0.7+) `{uuid}/retry/`; any
+        // other path is no route at all, answered by Django's own 404 page, not by DRF.
+        let segments = rest.trim_end_matches('/').split('/').count();
+        let routed = rest.is_empty()
+            || (rest.ends_with('/') && segments == 1)
+            || (self.flavour == Flavour::V8_1 && segments == 2 && rest.ends_with("/retry/"));
+        if !routed {
+            return django_not_found();
+        }
         match (request.method.as_str(), rest) {
             ("GET" | "HEAD", "") => self.list(request, &base),
             ("POST", "") => self.create(request, &base),
             ("POST", "create_bulk/") => self.create_bulk(request, &base),
             (_, "" | "create_bulk/") => detail(405, &format!("Method \"{}\" not allowed.", request.method)),
-            ("POST", item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
-                let uuid = item.trim_end_matches("/retry/");
-                let Some(i) = Uuid::parse_str(uuid).ok().and_then(|u| {
-                    self.accounts.iter().position(|a| a.uuid == u && self.projects[a.project].accessible)
-                }) else {
-                    return detail(404, "No CourseAccount matches the given query.");
-                };
-                self.retry(i, &base)
+            (method, item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
+                if method != "POST" {
+                    return detail(405, &format!("Method \"{method}\" not allowed."));
+                }
+                match self.find(item.trim_end_matches("/retry/")) {
+                    Ok(i) => self.retry(i, &base),
+                    Err(missing) => missing,
+                }
             }
             (method, item) => {
-                let Some(uuid) = item.strip_suffix('/').and_then(|u| Uuid::parse_str(u).ok()) else {
-                    return detail(404, "Not found.");
-                };
-                let Some(i) = self.accounts.iter().position(|a| a.uuid == uuid && self.projects[a.project].accessible)
-                else {
-                    return detail(404, "No CourseAccount matches the given query.");
+                // The method is checked before the account is looked up (DRF dispatch; PUT/PATCH are
+                // `disabled_actions`, checked in `ActionsViewSet.initial` before `get_object`): 405
+                // even for an account that does not exist.
+                if !matches!(method, "GET" | "HEAD" | "DELETE") {
+                    return detail(405, &format!("Method \"{method}\" not allowed."));
+                }
+                let i = match self.find(item.strip_suffix('/').unwrap_or(item)) {
+                    Ok(i) => i,
+                    Err(missing) => return missing,
                 };
                 match method {
-                    "GET" => HttpResponse::json(200, &self.serialize(&self.accounts[i], &base)),
-                    "DELETE" => self.delete(i, &base),
-                    other => detail(405, &format!("Method \"{other}\" not allowed.")),
+                    "DELETE" => self.delete(i),
+                    _ => HttpResponse::json(200, &self.serialize(&self.accounts[i], &base)),
                 }
             }
         }
+    }
+
+    /// The visible account a path segment names (hex or hyphenated uuid), or the 404 Waldur answers
+    /// (DRF `get_object`: "Not found." for a malformed uuid, Django's text for a missing one).
+    fn find(&self, segment: &str) -> Result<usize, HttpResponse> {
+        let Ok(uuid) = Uuid::parse_str(segment) else { return Err(detail(404, "Not found.")) };
+        self.accounts
+            .iter()
+            .position(|a| a.uuid == uuid && self.projects[a.project].accessible)
+            .ok_or_else(|| detail(404, "No CourseAccount matches the given query."))
     }
 
     fn authenticate(&self, request: &HttpRequest) -> Result<(), HttpResponse> {
@@ -285,10 +354,12 @@ impl Waldur {
         if keyword != "token" && keyword != "bearer" {
             return Err(detail(401, "Authentication credentials were not provided."));
         }
-        match parts.next() {
-            None => Err(detail(401, "Invalid token. No credentials provided.")),
-            Some(token) if self.accept_any_token || self.tokens.iter().any(|t| t == token) => Ok(()),
-            Some(_) => Err(detail(401, "Invalid token.")),
+        // waldur_core `core/authentication.py`: `parse_token_from_request`.
+        match (parts.next(), parts.next()) {
+            (None, _) => Err(detail(401, "Invalid token. No credentials provided.")),
+            (Some(_), Some(_)) => Err(detail(401, "Invalid token. Token string should not contain spaces.")),
+            (Some(token), None) if self.accept_any_token || self.tokens.iter().any(|t| t == token) => Ok(()),
+            (Some(_), None) => Err(detail(401, "Invalid token.")),
         }
     }
 
@@ -401,37 +472,71 @@ impl Waldur {
         self.cache[i].as_deref().unwrap_or_default()
     }
 
-    fn list(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
-        let query = request.query_pairs();
-        let get = |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        let mut states = Vec::new();
-        for (_, label) in query.iter().filter(|(k, _)| k == "state") {
+    /// The list filters of `CourseAccountFilter` (marketplace/filters.py), checked together: every
+    /// bad value is one key of a single 400 body (django-filter), an empty value is ignored.
+    fn filters(&self, query: &[(String, String)]) -> Result<Filters, HttpResponse> {
+        // With repeated keys Django's QueryDict.get gives the last one; `state` takes them all.
+        let get =
+            |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+        let mut errors = serde_json::Map::new();
+        let mut f = Filters::default();
+        for (_, label) in query.iter().filter(|(k, v)| k == "state" && !v.is_empty()) {
             match State::parse(label, self.flavour) {
-                Some(s) => states.push(s),
+                Some(state) => f.states.push(state),
                 None => {
-                    return HttpResponse::json(
-                        400,
-                        &json!({"state": [format!("Select a valid choice. {label} is not one of the available choices.")]}),
+                    errors.insert(
+                        "state".into(),
+                        json!([format!("Select a valid choice. {label} is not one of the available choices.")]),
                     );
                 }
             }
         }
-        let date = |key: &str| get(key).and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok());
-        let (start_after, start_before) = (date("project_start_date_after"), date("project_start_date_before"));
-        let (end_after, end_before) = (date("project_end_date_after"), date("project_end_date_before"));
-        let project_uuid = get("project_uuid").and_then(|v| Uuid::parse_str(v).ok());
-        let email = get("email").map(str::to_lowercase);
-        let username = get("username");
-        let within = |d: Option<NaiveDate>, lo: Option<NaiveDate>, hi: Option<NaiveDate>| {
+        // `project_start_date` / `project_end_date` are DateFromToRangeFilters: errors keyed on the
+        // filter's name, not on the `_after`/`_before` parameter.
+        for (name, bounds) in [("project_start_date", &mut f.start), ("project_end_date", &mut f.end)] {
+            for (n, suffix) in ["_after", "_before"].iter().enumerate() {
+                if let Some(v) = get(&format!("{name}{suffix}")) {
+                    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                        Ok(d) => bounds[n] = Some(d),
+                        Err(_) => {
+                            errors.insert(name.into(), json!(["Enter a valid date."]));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(v) = get("project_uuid") {
+            match Uuid::parse_str(v) {
+                Ok(u) => f.project = Some(u),
+                Err(_) => {
+                    errors.insert("project_uuid".into(), json!(["Enter a valid UUID."]));
+                }
+            }
+        }
+        f.email = get("email").map(str::to_lowercase);
+        f.username = get("username").map(str::to_string);
+        if let Some(ordering) = get("o") {
+            for key in ordering.split(',').filter(|k| !k.is_empty()) {
+                if !ORDERING_KEYS.contains(&key.trim_start_matches('-')) {
+                    errors.insert(
+                        "o".into(),
+                        json!([format!("Select a valid choice. {key} is not one of the available choices.")]),
+                    );
+                }
+                f.ordering.push(key.to_string());
+            }
+        }
+        if errors.is_empty() { Ok(f) } else { Err(HttpResponse::json(400, &Value::Object(errors))) }
+    }
+
+    /// Indices of the visible accounts `f` selects, in its order (default: `created`, models.py
+    /// `CourseAccount.Meta.ordering`).
+    fn select(&mut self, f: &Filters) -> Vec<usize> {
+        let within = |d: Option<NaiveDate>, [lo, hi]: [Option<NaiveDate>; 2]| {
             (lo.is_none() && hi.is_none())
                 || d.is_some_and(|d| lo.is_none_or(|lo| d >= lo) && hi.is_none_or(|hi| d <= hi))
         };
-        let unfiltered = states.is_empty()
-            && email.is_none()
-            && username.is_none()
-            && project_uuid.is_none()
-            && [start_after, start_before, end_after, end_before].iter().all(Option::is_none);
-        let mut matching: Vec<usize> = if unfiltered {
+        let mut matching: Vec<usize> = if f.is_empty() {
             // The benchmark lists everything page after page: the visible rows are computed once.
             if self.visible.as_ref().is_none_or(|(len, _)| *len != self.accounts.len()) {
                 let visible =
@@ -446,57 +551,75 @@ impl Waldur {
                 .filter(|(_, a)| {
                     let p = &self.projects[a.project];
                     p.accessible
-                        && (states.is_empty() || states.contains(&a.state))
-                        && email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e))
-                        && username.is_none_or(|u| a.username.as_deref() == Some(u))
-                        && project_uuid.is_none_or(|u| p.uuid == u)
-                        && within(p.start, start_after, start_before)
-                        && within(p.end, end_after, end_before)
+                        && (f.states.is_empty() || f.states.contains(&a.state))
+                        && f.email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e))
+                        && f.username.as_ref().is_none_or(|u| a.username.as_ref() == Some(u))
+                        && f.project.is_none_or(|u| p.uuid == u)
+                        && within(p.start, f.start)
+                        && within(p.end, f.end)
                 })
                 .map(|(i, _)| i)
                 .collect()
         };
-        // `o` is one comma-joined value; with repeated keys Django uses the last one.
-        if let Some(ordering) = get("o") {
-            let keys: Vec<&str> = ordering.split(',').filter(|k| !k.is_empty()).collect();
-            matching.sort_by(|a, b| {
-                for key in &keys {
-                    let (field, descending) = match key.strip_prefix('-') {
-                        Some(f) => (f, true),
-                        None => (*key, false),
-                    };
-                    let ord = self.compare(&self.accounts[*a], &self.accounts[*b], field);
-                    let ord = if descending { ord.reverse() } else { ord };
-                    if ord.is_ne() {
-                        return ord;
-                    }
+        let default = ["created".to_string()];
+        let keys: &[String] = if f.ordering.is_empty() { &default } else { &f.ordering };
+        // A stable sort: rows equal under every key keep their insertion order.
+        matching.sort_by(|a, b| {
+            for key in keys {
+                let (field, descending) = match key.strip_prefix('-') {
+                    Some(f) => (f, true),
+                    None => (key.as_str(), false),
+                };
+                let ord = self.compare(&self.accounts[*a], &self.accounts[*b], field);
+                let ord = if descending { ord.reverse() } else { ord };
+                if ord.is_ne() {
+                    return ord;
                 }
-                std::cmp::Ordering::Equal
-            });
-        }
-        let total = matching.len();
-        if request.method == "HEAD" {
-            return HttpResponse::empty(200).with_header("x-result-count", total.to_string());
-        }
-        let page_size = get("page_size")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .min(MAX_PAGE_SIZE);
-        let last = total.div_ceil(page_size).max(1);
-        let page = match get("page").map(|v| v.parse::<usize>()) {
-            None => 1,
-            Some(Ok(n)) if (1..=last).contains(&n) => n,
-            Some(_) => return detail(404, "Invalid page."),
-        };
-        let mut body = String::from("[");
-        for (n, i) in matching.iter().skip((page - 1) * page_size).take(page_size).enumerate() {
-            if n > 0 {
-                body.push(',');
             }
-            body.push_str(self.account_json(*i, base));
+            std::cmp::Ordering::Equal
+        });
+        matching
+    }
+
+    /// The list, and HEAD on it: HEAD is the same list action without a body (DRF maps `head` to
+    /// the `get` action), so it has the same status and headers, `Link` included.
+    fn list(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
+        let query = request.query_pairs();
+        let filters = match self.filters(&query) {
+            Ok(f) => f,
+            Err(refused) => return refused,
+        };
+        let matching = self.select(&filters);
+        let total = matching.len();
+        let get = |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        // core/pagination.py `LinkHeaderPagination`: page_size_query_param, max_page_size 300; DRF
+        // falls back to the default for 0, a negative or a non-number, and clamps to the maximum.
+        let page_size = get("page_size")
+            .and_then(|v| v.trim().trim_start_matches('+').parse::<u128>().ok())
+            .filter(|n| *n > 0)
+            .map_or(DEFAULT_PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE as u128) as usize);
+        let last = total.div_ceil(page_size).max(1);
+        // Django's Paginator: `last` names the last page; anything else not in 1..=last is 404.
+        let page = match get("page") {
+            None => 1,
+            Some("last") => last,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=last).contains(&n) => n,
+                _ => return detail(404, "Invalid page."),
+            },
+        };
+        let mut response = HttpResponse::empty(200).with_header("content-type", "application/json");
+        if request.method != "HEAD" {
+            let mut body = String::from("[");
+            for (n, i) in matching.iter().skip((page - 1) * page_size).take(page_size).enumerate() {
+                if n > 0 {
+                    body.push(',');
+                }
+                body.push_str(self.account_json(*i, base));
+            }
+            body.push(']');
+            response.body = bytes::Bytes::from(body);
         }
-        body.push(']');
         let link = |n: usize| page_link(base, &request.path, &query, n);
         let mut links = vec![format!("<{}>; rel=\"first\"", link(1))];
         if page > 1 {
@@ -506,134 +629,188 @@ impl Waldur {
             links.push(format!("<{}>; rel=\"next\"", link(page + 1)));
         }
         links.push(format!("<{}>; rel=\"last\"", link(last)));
-        let mut response = HttpResponse::empty(200).with_header("content-type", "application/json");
-        response.body = bytes::Bytes::from(body);
         response.with_header("x-result-count", total.to_string()).with_header("link", links.join(", "))
     }
 
+    /// One ordering key, as PostgreSQL orders it: NULLs after every value ascending (so first
+    /// descending); `state` by its stored integer (marketplace/enums.py: OK 1, Closed 2, Erred 3,
+    /// Pending 4).
     fn compare(&self, a: &Account, b: &Account, field: &str) -> std::cmp::Ordering {
+        fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> std::cmp::Ordering {
+            match (a, b) {
+                (Some(a), Some(b)) => a.cmp(&b),
+                (a, b) => a.is_none().cmp(&b.is_none()),
+            }
+        }
         let (pa, pb) = (&self.projects[a.project], &self.projects[b.project]);
         match field {
             "created" => a.created.cmp(&b.created),
             "modified" => a.modified.cmp(&b.modified),
             "state" => (a.state as u8).cmp(&(b.state as u8)),
             "email" => a.email.cmp(&b.email),
-            "username" => a.username.cmp(&b.username),
+            "username" => nulls_last(a.username.as_ref(), b.username.as_ref()),
             "project_name" => pa.name.cmp(&pb.name),
-            "project_start_date" => pa.start.cmp(&pb.start),
-            "project_end_date" => pa.end.cmp(&pb.end),
+            "project_start_date" => nulls_last(pa.start, pb.start),
+            "project_end_date" => nulls_last(pa.end, pb.end),
             _ => std::cmp::Ordering::Equal,
         }
     }
 
-    /// Checks the project field the way the serializer does; 403 comes after validation.
-    fn check_project(&self, body: &Value) -> Result<usize, HttpResponse> {
-        let Some(raw) = body.get("project") else {
-            return Err(HttpResponse::json(400, &json!({"project": ["This field is required."]})));
+    /// The `project` field of the course-account serializers (marketplace/serializers.py): a
+    /// SlugRelatedField on `uuid` over COURSE projects, so a project that is no course is "does not
+    /// exist" like a missing one. The value is named as sent.
+    fn project_field(&self, body: &serde_json::Map<String, Value>) -> Result<usize, Value> {
+        let raw = match body.get("project") {
+            None => return Err(json!(["This field is required."])),
+            Some(Value::Null) => return Err(json!(["This field may not be null."])),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
         };
-        let Some(uuid) = raw.as_str().and_then(|s| Uuid::parse_str(s).ok()) else {
-            return Err(HttpResponse::json(
-                400,
-                &json!({"project": [format!("“{}” is not a valid UUID.", raw.as_str().unwrap_or_default())]}),
-            ));
+        let Ok(uuid) = Uuid::parse_str(&raw) else {
+            return Err(json!([format!("“{raw}” is not a valid UUID.")]));
         };
-        let Some(i) = self.projects.iter().position(|p| p.uuid == uuid) else {
-            return Err(HttpResponse::json(
-                400,
-                &json!({"project": [format!("Invalid pk \"{uuid}\" - object does not exist.")]}),
-            ));
-        };
-        let p = &self.projects[i];
-        if !p.is_course {
-            return Err(HttpResponse::json(400, &json!({"project": ["The project is not a course project."]})));
+        self.projects
+            .iter()
+            .position(|p| p.uuid == uuid && p.is_course)
+            .ok_or_else(|| json!([format!("Object with uuid={raw} does not exist.")]))
+    }
+
+    /// `validate()` of both serializers, run once every field is valid: a course project needs an
+    /// end date (a Django ValidationError, so keyed on `non_field_errors`).
+    fn project_dated(&self, project: usize) -> Result<(), HttpResponse> {
+        let p = &self.projects[project];
+        if p.end.is_some() {
+            return Ok(());
         }
-        if p.end.is_none() {
-            return Err(HttpResponse::json(400, &json!({"project": ["The course project has no end date."]})));
-        }
-        Ok(i)
+        let message = format!("Unable to create a course account for a course project {} without an end_date", p.name);
+        Err(HttpResponse::json(400, &json!({ "non_field_errors": [message] })))
     }
 
     fn create(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
-        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
-            return detail(400, "JSON parse error.");
+        let body = match json_object(&request.body) {
+            Ok(b) => b,
+            Err(refused) => return refused,
         };
         let mut errors = serde_json::Map::new();
-        let email = body.get("email").and_then(Value::as_str).unwrap_or_default().to_string();
-        if !email.is_empty() && !valid_email(&email) {
-            errors.insert("email".into(), json!(["Enter a valid email address."]));
-        }
-        let project = match self.check_project(&body) {
-            Ok(p) => Some(p),
-            Err(response) if errors.is_empty() => return response,
-            Err(response) => {
-                let parsed: Value = serde_json::from_slice(&response.body).unwrap_or_default();
-                errors.extend(parsed.as_object().cloned().unwrap_or_default());
-                None
-            }
+        let email = match body.get("email") {
+            // Optional: the model's default is "" (and the course service then fails; not imitated).
+            None => String::new(),
+            Some(value) => match email_field(value) {
+                Ok(e) => e,
+                Err(why) => {
+                    errors.insert("email".into(), why);
+                    String::new()
+                }
+            },
         };
-        if !errors.is_empty() {
+        let project = self.project_field(&body).map_err(|why| errors.insert("project".into(), why)).ok();
+        let Some(project) = project.filter(|_| errors.is_empty()) else {
             return HttpResponse::json(400, &Value::Object(errors));
+        };
+        if let Err(refused) = self.project_dated(project) {
+            return refused;
         }
-        let project = project.expect("validated");
+        // views.py `check_create_permissions`: validation first, so 400 comes before 403.
         if !self.projects[project].accessible {
             return detail(403, "You do not have permission to perform this action.");
         }
         let description = body.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
         let i = self.add(project, &email, &description, State::Ok);
-        HttpResponse::json(201, &self.serialize(&self.accounts[i], base))
+        let account = self.serialize(&self.accounts[i], base);
+        let location = account["url"].as_str().unwrap_or_default().to_string();
+        HttpResponse::json(201, &account).with_header("location", location)
     }
 
     fn create_bulk(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
-        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
-            return detail(400, "JSON parse error.");
+        let body = match json_object(&request.body) {
+            Ok(b) => b,
+            Err(refused) => return refused,
         };
-        let Some(items) = body.get("course_accounts").and_then(Value::as_array) else {
-            return HttpResponse::json(400, &json!({"course_accounts": ["This field is required."]}));
+        // CourseAccountsBulkCreateSerializer: both fields' errors in one body.
+        let mut errors = serde_json::Map::new();
+        let mut items: Vec<(String, String)> = Vec::new();
+        match body.get("course_accounts") {
+            None => {
+                errors.insert("course_accounts".into(), json!(["This field is required."]));
+            }
+            Some(Value::Array(list)) => {
+                let mut per_item = Vec::new();
+                for item in list {
+                    let Value::Object(fields) = item else {
+                        let kind = python_type(item);
+                        per_item.push(json!({"non_field_errors": [format!("Invalid data. Expected a dictionary, but got {kind}.")]}));
+                        continue;
+                    };
+                    match fields.get("email").map(email_field) {
+                        Some(Err(why)) => per_item.push(json!({ "email": why })),
+                        // No `email`: the view's `item["email"]` raises KeyError, a 500 (below).
+                        email => {
+                            per_item.push(json!({}));
+                            let email = email.and_then(Result::ok).unwrap_or_default();
+                            let description = fields.get("description").and_then(Value::as_str).unwrap_or_default();
+                            items.push((email, description.to_string()));
+                        }
+                    }
+                }
+                if per_item.iter().any(|e| e.as_object().is_some_and(|m| !m.is_empty())) {
+                    errors.insert("course_accounts".into(), Value::Array(per_item));
+                }
+            }
+            Some(other) => {
+                let kind = python_type(other);
+                errors.insert(
+                    "course_accounts".into(),
+                    json!({"non_field_errors": [format!("Expected a list of items but got type \"{kind}\".")]}),
+                );
+            }
+        }
+        let project = self.project_field(&body).map_err(|why| errors.insert("project".into(), why)).ok();
+        let Some(project) = project.filter(|_| errors.is_empty()) else {
+            return HttpResponse::json(400, &Value::Object(errors));
         };
+        // `validate()`: an empty list, then the end date.
         if items.is_empty() {
-            return HttpResponse::json(400, &json!({"course_accounts": ["This list may not be empty."]}));
+            return HttpResponse::json(400, &json!({"course_accounts": ["This field cannot be empty."]}));
         }
-        let per_item: Vec<Value> = items
-            .iter()
-            .map(|item| match item.get("email").and_then(Value::as_str) {
-                Some(e) if !valid_email(e) => json!({"email": ["Enter a valid email address."]}),
-                _ => json!({}),
-            })
-            .collect();
-        if per_item.iter().any(|e| e.as_object().is_some_and(|m| !m.is_empty())) {
-            return HttpResponse::json(400, &json!({ "course_accounts": per_item }));
+        if let Err(refused) = self.project_dated(project) {
+            return refused;
         }
-        let project = match self.check_project(&body) {
-            Ok(p) => p,
-            Err(response) => return response,
-        };
         if !self.projects[project].accessible {
             return detail(403, "You do not have permission to perform this action.");
         }
+        if items.iter().any(|(email, _)| email.is_empty()) {
+            let mut crashed = HttpResponse::empty(500).with_header("content-type", "text/html");
+            crashed.body = bytes::Bytes::from_static(b"<h1>Server Error (500)</h1>");
+            return crashed;
+        }
         let mut created = Vec::new();
-        for item in items {
-            let email = item.get("email").and_then(Value::as_str).unwrap_or_default().to_string();
-            let description = item.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
-            let newer = self.flavour == Flavour::V8_1;
+        let newer = self.flavour == Flavour::V8_1;
+        // Newer servers (CourseAccountViewSet.create_bulk): the request is deduplicated by exact
+        // email, then every email that has an account in the project in any state, Closed included,
+        // compared exactly as sent, is skipped; the rest become Pending (202, only the created rows).
+        // Older ones (7.8.7) create every row, repeats included, OK, and answer 200.
+        let mut seen = std::collections::HashSet::new();
+        for (email, description) in items {
             if newer
-                && self
-                    .accounts
-                    .iter()
-                    .any(|a| a.project == project && a.email.eq_ignore_ascii_case(&email) && a.state != State::Closed)
+                && (!seen.insert(email.clone())
+                    || self.accounts.iter().any(|a| a.project == project && a.email == email))
             {
                 continue;
             }
             let i = self.add(project, &email, &description, if newer { State::Pending } else { State::Ok });
             created.push(self.serialize(&self.accounts[i], base));
         }
-        let status = if self.flavour == Flavour::V8_1 { 202 } else { 200 };
+        let status = if newer { 202 } else { 200 };
         HttpResponse::json(status, &Value::Array(created))
     }
 
     /// 8.0.7+: an Erred account is provisioned again, Pending until the course service answers.
+    /// views.py `retry`: `StateValidator(CourseAccountState.ERRED)`. The 409 names the state as
+    /// waldur_core `core/validators.py` does without a `state_enum`: Erred's value (3) looked up in
+    /// `CoreStates`, where 3 is `OK`.
     fn retry(&mut self, i: usize, base: &str) -> HttpResponse {
         if self.accounts[i].state != State::Erred {
-            return detail(409, "Valid states for operation: Erred.");
+            return detail(409, "Valid states for operation: OK.");
         }
         if let Some(entry) = self.cache.get_mut(i) {
             *entry = None;
@@ -644,9 +821,12 @@ impl Waldur {
         HttpResponse::json(202, &self.serialize(&self.accounts[i], base))
     }
 
-    fn delete(&mut self, i: usize, base: &str) -> HttpResponse {
+    /// views.py `destroy_validators`: `StateValidator(OK, ERRED)`, whose 409 names the values 1 and 3
+    /// in `CoreStates` (see [`Waldur::retry`]); then `perform_destroy` closes it and DRF answers 204
+    /// (no `destroy` override, on every release read; the newest tests assert 204).
+    fn delete(&mut self, i: usize) -> HttpResponse {
         if !matches!(self.accounts[i].state, State::Ok | State::Erred) {
-            return detail(409, "Valid states for operation: OK, Erred.");
+            return detail(409, "Valid states for operation: UPDATE_SCHEDULED, OK.");
         }
         if let Some(entry) = self.cache.get_mut(i) {
             *entry = None;
@@ -654,11 +834,17 @@ impl Waldur {
         let a = &mut self.accounts[i];
         a.state = State::Closed;
         a.modified += Duration::seconds(1);
-        match self.flavour {
-            Flavour::V7_8_7 => HttpResponse::empty(204),
-            Flavour::V8_1 => HttpResponse::json(202, &self.serialize(&self.accounts[i], base)),
-        }
+        HttpResponse::empty(204)
     }
+}
+
+/// Django's 404 page for a path no route matches (HTML, not a DRF body).
+fn django_not_found() -> HttpResponse {
+    let mut page = HttpResponse::empty(404).with_header("content-type", "text/html; charset=utf-8");
+    page.body = bytes::Bytes::from_static(
+        b"<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n",
+    );
+    page
 }
 
 fn detail(status: u16, message: &str) -> HttpResponse {
@@ -671,6 +857,61 @@ fn slug(name: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// A request body as DRF parses it: empty is `{}`, bad JSON is 400 "JSON parse error - ...", and
+/// the serializer refuses anything but an object.
+fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, HttpResponse> {
+    if body.is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => {
+            let kind = python_type(&other);
+            Err(HttpResponse::json(
+                400,
+                &json!({"non_field_errors": [format!("Invalid data. Expected a dictionary, but got {kind}.")]}),
+            ))
+        }
+        Err(e) => Err(detail(400, &format!("JSON parse error - {e}"))),
+    }
+}
+
+/// The name Python gives a JSON value's type (DRF's messages use it).
+fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// An `email` field (DRF EmailField over the model's `max_length=320`): trimmed first, then not
+/// blank, at most 320 characters, a valid address.
+fn email_field(value: &Value) -> Result<String, Value> {
+    let Some(text) = value.as_str() else {
+        return Err(if value.is_null() {
+            json!(["This field may not be null."])
+        } else {
+            json!(["Not a valid string."])
+        });
+    };
+    let email = text.trim();
+    if email.is_empty() {
+        return Err(json!(["This field may not be blank."]));
+    }
+    if email.chars().count() > 320 {
+        return Err(json!(["Ensure this field has no more than 320 characters."]));
+    }
+    if !valid_email(email) {
+        return Err(json!(["Enter a valid email address."]));
+    }
+    Ok(email.to_string())
 }
 
 /// Django's EmailValidator, roughly: one `@`, a dotted domain, no spaces.
@@ -687,12 +928,19 @@ fn valid_email(email: &str) -> bool {
     }
 }
 
-/// A page link as Django REST framework's `replace_query_param` builds it: the query re-encoded with
-/// keys sorted and `page` set.
+/// A page link as core/pagination.py `LinkHeaderPagination` builds it with DRF's
+/// `replace_query_param` / `remove_query_param`: the query re-encoded with keys sorted (a repeated
+/// key's values stay in their order), `page` set, or removed for page 1 (the `first` link, `prev`
+/// to page 1, `last` of a single page).
 fn page_link(base: &str, path: &str, query: &[(String, String)], page: usize) -> String {
     let mut pairs: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "page").cloned().collect();
-    pairs.push(("page".into(), page.to_string()));
+    if page > 1 {
+        pairs.push(("page".into(), page.to_string()));
+    }
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    if pairs.is_empty() {
+        return format!("{base}{path}");
+    }
     let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     format!("{base}{path}?{encoded}")
 }
@@ -706,6 +954,9 @@ pub struct LoggedRequest {
     pub target: String,
     /// The status code answered.
     pub status: u16,
+    /// The request body as text (lossy UTF-8; empty when there was none): what was sent, so a test
+    /// can prove which emails a create_bulk carried.
+    pub body: String,
 }
 
 /// A stand-in Waldur serving on loopback until dropped.
@@ -734,7 +985,12 @@ impl StandIn {
                     Some(q) => format!("{}?{q}", request.path),
                     None => request.path.clone(),
                 };
-                let entry = LoggedRequest { method: request.method.clone(), target, status: response.status };
+                let entry = LoggedRequest {
+                    method: request.method.clone(),
+                    target,
+                    status: response.status,
+                    body: String::from_utf8_lossy(&request.body).into_owned(),
+                };
                 logged.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
                 std::future::ready(response)
             }),
