@@ -208,12 +208,10 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     // The roster's rows are checked and unique already, so the input keeps them all, in order.
     let input = BulkInput::new(roster.rows.iter().map(|r| r.email.clone())).map_err(|e| e.to_string())?;
     let plan = BulkPlan::new(input, &found);
-    let (mut present, mut closed) = (0, 0);
     for existing in plan.existing() {
         let row = &roster.rows[existing.index];
         let entry = match existing.reason {
             SkipReason::HasAccount { exact } => {
-                present += 1;
                 let entry =
                     Entry::new(row.line, Some(&row.email), Status::AlreadyPresent).with_account(&existing.account);
                 match existing.account.email.as_deref() {
@@ -224,12 +222,9 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
                     _ => entry,
                 }
             }
-            SkipReason::Closed => {
-                closed += 1;
-                Entry::new(row.line, Some(&row.email), Status::ClosedAccount)
-                    .with_account(&existing.account)
-                    .with_message(CLOSED)
-            }
+            SkipReason::Closed => Entry::new(row.line, Some(&row.email), Status::ClosedAccount)
+                .with_account(&existing.account)
+                .with_message(CLOSED),
         };
         ledger.set(entry);
     }
@@ -237,6 +232,9 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
         ledger.set(Entry::new(ledger.line(&account.email).unwrap_or(0), Some(&account.email), status));
     }
+    let counts = ledger.counts();
+    let count = |status| counts.get(&status).copied().unwrap_or(0);
+    let (present, closed) = (count(Status::AlreadyPresent), count(Status::ClosedAccount));
     println!(
         "{name}: {} rows: {} to create, {present} already have an account, {closed} have only a closed account, {} invalid, {} repeated",
         roster.rows.len() + roster.repeats.len() + roster.bad.len(),

@@ -87,6 +87,8 @@ pub struct Reconciliation {
     pub emails: Vec<EmailStatus>,
     /// Accounts of the project whose email is not on the list (or that have none).
     pub not_listed: Vec<CourseAccount>,
+    /// The position in `emails` of each key, so that a plan looks each email up once.
+    pub(crate) index: HashMap<EmailKey, usize>,
 }
 
 impl Reconciliation {
@@ -103,8 +105,7 @@ impl Reconciliation {
 
     /// The entry for `email` (by its [`EmailKey`]), if it was on the list.
     pub fn status(&self, email: &str) -> Option<&EmailStatus> {
-        let key = EmailKey::of(email);
-        self.emails.iter().find(|e| EmailKey::of(&e.email) == key)
+        self.index.get(&EmailKey::of(email)).map(|&i| &self.emails[i])
     }
 }
 
@@ -134,6 +135,7 @@ impl Client {
                 None => result.not_listed.push(account),
             }
         }
+        result.index = position;
         Ok(result)
     }
 }

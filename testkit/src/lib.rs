@@ -1,8 +1,9 @@
 //! Test code that calls Waldur's course-accounts API without a Waldur server.
 //!
 //! - [`StandIn`]: an in-process, stateful stand-in Waldur on loopback (`start() -> base_url`) that
-//!   behaves as the real server is documented to: token auth, page-number pagination with
-//!   `X-Result-Count` and `Link`, every filter and ordering, DRF error bodies, states, 404/405/409.
+//!   follows Waldur's own code (each rule, its source and its test: `BEHAVIOURS.md`): token auth,
+//!   page-number pagination with `X-Result-Count` and `Link`, every filter and ordering, DRF error
+//!   bodies, states, 404/405/409.
 //!   It keeps a log of the requests it answered, so a test can prove what was (not) sent.
 //! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format).
 //!

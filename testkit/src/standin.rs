@@ -306,10 +306,10 @@ impl Waldur {
             ("GET" | "HEAD", "") => self.list(request, &base),
             ("POST", "") => self.create(request, &base),
             ("POST", "create_bulk/") => self.create_bulk(request, &base),
-            (_, "" | "create_bulk/") => detail(405, &format!("Method \"{}\" not allowed.", request.method)),
+            (method, "" | "create_bulk/") => method_not_allowed(method),
             (method, item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
                 if method != "POST" {
-                    return detail(405, &format!("Method \"{method}\" not allowed."));
+                    return method_not_allowed(method);
                 }
                 match self.find(item.trim_end_matches("/retry/")) {
                     Ok(i) => self.retry(i, &base),
@@ -321,7 +321,7 @@ impl Waldur {
                 // `disabled_actions`, checked in `ActionsViewSet.initial` before `get_object`): 405
                 // even for an account that does not exist.
                 if !matches!(method, "GET" | "HEAD" | "DELETE") {
-                    return detail(405, &format!("Method \"{method}\" not allowed."));
+                    return method_not_allowed(method);
                 }
                 let i = match self.find(item.strip_suffix('/').unwrap_or(item)) {
                     Ok(i) => i,
@@ -845,6 +845,11 @@ fn django_not_found() -> HttpResponse {
         b"<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n",
     );
     page
+}
+
+/// DRF's 405 for a method the route lacks.
+fn method_not_allowed(method: &str) -> HttpResponse {
+    detail(405, &format!("Method \"{method}\" not allowed."))
 }
 
 fn detail(status: u16, message: &str) -> HttpResponse {

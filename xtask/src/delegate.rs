@@ -14,9 +14,15 @@ pub fn run(package: &str, bin: &str, release: bool, args: &[String]) -> Outcome 
         command.arg("--release");
     }
     let status = command.arg("--").args(args).current_dir(workspace::root()).status();
+    passed_on(status, &format!("`{bin}` of {package}"))
+}
+
+/// A child's exit status as this command's outcome: success, its own code passed on, or why it could
+/// not run.
+pub fn passed_on(status: std::io::Result<std::process::ExitStatus>, what: &str) -> Outcome {
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(Failure::Passed(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1))),
-        Err(e) => Err(Failure::Error(format!("cannot run `{bin}` of {package}: {e}"))),
+        Err(e) => Err(Failure::Error(format!("cannot run {what}: {e}"))),
     }
 }

@@ -43,11 +43,7 @@ pub fn run(args: Args) -> Outcome {
             .env(OPTIMISED, "1")
             .current_dir(workspace::root())
             .status();
-        return match status {
-            Ok(s) if s.success() => Ok(()),
-            Ok(s) => Err(Failure::Passed(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1))),
-            Err(e) => Err(Failure::Error(format!("cannot run the optimised generator: {e}"))),
-        };
+        return crate::delegate::passed_on(status, "the optimised generator");
     }
     let root = workspace::root();
     let from = args.from.unwrap_or_else(|| root.join("openapi/upstream/waldur-7.9.0-openapi.yaml"));
