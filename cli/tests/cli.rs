@@ -326,7 +326,7 @@ async fn connection_problems_are_one_clear_line() {
 /// Against the mock seeded from the recordings (what `cargo xtask mock` serves).
 #[tokio::test(flavor = "multi_thread")]
 async fn against_the_recorded_mock() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract-tests/recordings");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/contract/recordings");
     let scenarios = waldur_course_accounts_testkit::recording::load_all(&dir).unwrap();
     let mut recorded = Waldur::from_recordings(Flavour::V8_1, &scenarios).unwrap();
     recorded.accept_any_token = true;

@@ -28,7 +28,7 @@ fn edit(text: &str, at: usize, c: char, kind: u8) -> String {
 }
 
 proptest! {
-    #![proptest_config(dev_support::proptest_config(dev_support::DEFAULT_CASES))]
+    #![proptest_config(test_support::proptest_config(test_support::DEFAULT_CASES))]
 
     #[test]
     fn any_bytes_load_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..512), json in any::<bool>()) {
@@ -40,7 +40,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(dev_support::proptest_config(300))]
+    #![proptest_config(test_support::proptest_config(300))]
 
     #[test]
     fn single_character_edits_of_the_fragment_render_or_fail_cleanly(

@@ -24,7 +24,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 }
 
 proptest! {
-    #![proptest_config(dev_support::proptest_config(dev_support::DEFAULT_CASES))]
+    #![proptest_config(test_support::proptest_config(test_support::DEFAULT_CASES))]
 
     #[test]
     fn link_parser_takes_any_text(text in ".{0,300}") {

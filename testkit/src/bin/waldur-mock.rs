@@ -13,7 +13,7 @@ use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 const USAGE: &str = "usage: waldur-mock [--port PORT] [--recordings DIR] [--flavour 7.8.7|8.1] [--strict]
 
   --port PORT        port on 127.0.0.1 [default: 8787; 0 = any free port]
-  --recordings DIR   recordings folder [default: contract-tests/recordings of the workspace around the
+  --recordings DIR   recordings folder [default: tests/contract/recordings of the workspace around the
                      current directory]
   --flavour RELEASE  which server release the stand-in imitates [default: 8.1]
   --strict           serve only the recorded exchanges, answering anything else 501";
@@ -50,10 +50,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(parsed)
 }
 
-/// `contract-tests/recordings` in the nearest enclosing folder that has one.
+/// `tests/contract/recordings` in the nearest enclosing folder that has one.
 fn default_recordings() -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors().map(|d| d.join("contract-tests/recordings")).find(|d| d.is_dir())
+    cwd.ancestors().map(|d| d.join("tests/contract/recordings")).find(|d| d.is_dir())
 }
 
 #[tokio::main]
@@ -70,7 +70,7 @@ async fn main() -> ExitCode {
         }
     };
     let Some(dir) = args.recordings.or_else(default_recordings) else {
-        eprintln!("error: no contract-tests/recordings folder around the current directory; give --recordings DIR");
+        eprintln!("error: no tests/contract/recordings folder around the current directory; give --recordings DIR");
         return ExitCode::from(2);
     };
     let scenarios = match recording::load_all(&dir) {

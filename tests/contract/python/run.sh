@@ -2,7 +2,7 @@
 # Runs py_client_check.py (Waldur's official Python client, waldur-api-client==8.1.3) against a fresh
 # stand-in Waldur. Run from anywhere; paths are taken from the workspace root.
 #
-#   contract-tests/python/run.sh [MOCK_BINARY]      default: target/debug/waldur-mock
+#   tests/contract/python/run.sh [MOCK_BINARY]      default: target/debug/waldur-mock
 #
 # Environment: FLAVOUR=8.1|7.8.7 (default 8.1), PY_CHECK_PORT (default 18788).
 # Without python3, venv or pip, or when the install fails, it prints "python client check SKIPPED: ..."
@@ -36,7 +36,7 @@ fi
 
 # A fresh process is a fresh state: the stand-in keeps everything in memory, seeded from the recordings.
 log=target/py-check-mock.log
-"$mock_bin" --port "$port" --flavour "$flavour" --recordings contract-tests/recordings > "$log" 2>&1 &
+"$mock_bin" --port "$port" --flavour "$flavour" --recordings tests/contract/recordings > "$log" 2>&1 &
 mock=$!
 trap 'kill "$mock" 2> /dev/null || true; wait "$mock" 2> /dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -46,5 +46,5 @@ for _ in $(seq 100); do
 done
 grep -q serving "$log" || { echo "error: the mock did not start within 10 s:" >&2; cat "$log" >&2; exit 2; }
 
-"$venv/bin/python" contract-tests/python/py_client_check.py \
+"$venv/bin/python" tests/contract/python/py_client_check.py \
   --base-url "http://127.0.0.1:$port" --token py-check-token --flavour "$flavour"

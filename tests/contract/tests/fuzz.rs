@@ -18,7 +18,7 @@ fn stored() -> &'static [String] {
 }
 
 proptest! {
-    #![proptest_config(dev_support::proptest_config(dev_support::DEFAULT_CASES))]
+    #![proptest_config(test_support::proptest_config(test_support::DEFAULT_CASES))]
 
     #[test]
     fn any_text_parses_or_fails_naming_the_file(text in ".{0,400}") {

@@ -20,13 +20,13 @@ struct Args {
     /// Record against the built-in stand-in Waldur instead: `7.8.7` or `8.1`.
     #[arg(long, value_parser = ["7.8.7", "8.1"])]
     standin: Option<String>,
-    /// JSON file naming the projects and emails the scenarios use (see contract-tests/recordings/context.json).
+    /// JSON file naming the projects and emails the scenarios use (see tests/contract/recordings/context.json).
     #[arg(long)]
     context: Option<PathBuf>,
     /// Scenarios to record [default: all but newer_server; only newer_server with --standin 8.1]
     #[arg(long)]
     scenario: Vec<String>,
-    /// Where scenario folders are written [default: contract-tests/recordings]
+    /// Where scenario folders are written [default: tests/contract/recordings]
     #[arg(long)]
     out: Option<PathBuf>,
 }

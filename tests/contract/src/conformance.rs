@@ -37,7 +37,7 @@ impl Contract {
 
     /// The workspace's fragment.
     pub fn workspace() -> Result<Contract, String> {
-        Self::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(codegen::DEFAULT_SPEC))
+        Self::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(codegen::DEFAULT_SPEC))
     }
 
     /// Every problem with one recording, each naming the operation and the JSON pointer.

@@ -209,7 +209,7 @@ struct Row {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap_or(Path::new(".")).to_path_buf();
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let python = if args.python {
         match python_env(&root) {

@@ -11,7 +11,7 @@ pub mod scenarios;
 
 pub use waldur_course_accounts_testkit::recording;
 
-/// `contract-tests/recordings/` of this workspace.
+/// `tests/contract/recordings/` of this workspace.
 pub fn recordings_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings")
 }
