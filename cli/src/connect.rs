@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use waldur_course_accounts::{Client, Credentials, Error, Token};
+use waldur_course_accounts::{Client, ConfigError, Credentials, Error, Token};
 
 use crate::Failure;
 
@@ -40,7 +40,7 @@ pub fn client(connection: &Connection) -> Result<Client, Failure> {
         .allow_insecure_http(connection.allow_insecure_http)
         .build()
         .map_err(|e| match e {
-            Error::Config(why) if why.contains("plain http") => {
+            Error::Config(why @ ConfigError::InsecureHttp { .. }) => {
                 Failure::Error(format!("{why} (on the command line: --allow-insecure-http)"))
             }
             other => Failure::from(other),

@@ -14,16 +14,13 @@
 use std::collections::{HashMap, VecDeque};
 
 use futures::stream::{self, Stream, StreamExt};
-use reqwest::Method;
 use uuid::Uuid;
 
-use crate::client::{Client, LIST_PATH};
+use crate::client::Client;
 use crate::email::{EmailKey, as_sent};
-use crate::error::{Error, InputProblem, Result};
+use crate::error::{Error, InputProblem, RequestProblem, Result};
 use crate::generated::{self, types::CourseAccount};
 use crate::reconcile::{Reconciliation, Standing};
-use crate::response;
-use crate::transport::observe;
 
 /// Emails per create_bulk request by default: the server creates each account synchronously through
 /// the course service, so one request with thousands of rows risks proxy timeouts.
@@ -456,23 +453,25 @@ impl Client {
         let mut items = Vec::with_capacity(accounts.len());
         for a in accounts {
             // Checked by BulkInput already; the generated types check length again.
-            let invalid = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("an email of the chunk: {e}"));
+            let invalid = |field: &'static str, e: &dyn std::fmt::Display| {
+                Error::InvalidRequest(RequestProblem::Field { field, constraint: e.to_string() })
+            };
             items.push(CourseAccountCreateNestedRequest {
                 email: Some(
-                    CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str()).map_err(|e| invalid(&e))?,
+                    CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str())
+                        .map_err(|e| invalid("email", &e))?,
                 ),
                 description: a
                     .description
                     .as_deref()
                     .map(CourseAccountCreateNestedRequestDescription::try_from)
                     .transpose()
-                    .map_err(|e| invalid(&e))?,
+                    .map_err(|e| invalid("description", &e))?,
             });
         }
         let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };
-        let info =
-            self.info("marketplace_course_accounts_create_bulk", Method::POST, format!("{LIST_PATH}create_bulk/"));
-        let sent = observe(self.raw().marketplace_course_accounts_create_bulk().body(body).send()).await;
-        Ok(response::from_generated(info, sent).await?.value)
+        let call = self.call();
+        let sent = call.raw().marketplace_course_accounts_create_bulk().body(body).send().await;
+        Ok(call.reply(sent).await?.value)
     }
 }

@@ -4,19 +4,17 @@
 
 use std::time::Duration;
 
+use progenitor_client::ResponseValue;
+use reqwest::Url;
 use reqwest::header::HeaderValue;
-use reqwest::{Method, Url};
 use uuid::Uuid;
 
 use crate::auth::Credentials;
-use crate::error::{Error, RequestInfo, Result};
+use crate::error::{ConfigError, Error, RequestProblem, Result, UnknownOutcome};
 use crate::generated::{self, types::CourseAccount};
-use crate::response;
+use crate::response::{self, Reply};
 use crate::retry::RetryPolicy;
-use crate::transport::{Inner, default_user_agent, observe};
-
-pub(crate) const LIST: &str = "marketplace_course_accounts_list";
-pub(crate) const LIST_PATH: &str = "/api/marketplace-course-accounts/";
+use crate::transport::{Exchange, Inner, Slot, default_user_agent};
 
 /// Default time one request may take, including reading the body.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -133,8 +131,10 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client; [`Error::Config`] names what is wrong.
     pub fn build(self) -> Result<Client> {
-        let mut base = Url::parse(self.base_url.trim())
-            .map_err(|e| Error::Config(format!("base URL `{}` is not a URL: {e}", self.base_url)))?;
+        let mut base = Url::parse(self.base_url.trim()).map_err(|e| Error::Config(ConfigError::NotAUrl(e)))?;
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(Error::Config(ConfigError::CredentialsInUrl));
+        }
         match base.scheme() {
             "https" => {}
             "http" => {
@@ -145,24 +145,22 @@ impl ClientBuilder {
                     None => false,
                 };
                 if !loopback && !self.allow_insecure_http && self.credentials != Credentials::Anonymous {
-                    return Err(Error::Config(format!(
-                        "refusing to send credentials over plain http to {}; use https, or opt in with allow_insecure_http(true)",
-                        base.host_str().unwrap_or("?")
-                    )));
+                    let host = base.host_str().unwrap_or("?").to_string();
+                    return Err(Error::Config(ConfigError::InsecureHttp { host }));
                 }
             }
-            other => return Err(Error::Config(format!("base URL scheme `{other}` is not http or https"))),
+            other => return Err(Error::Config(ConfigError::Scheme(other.to_string()))),
         }
         if base.query().is_some() || base.fragment().is_some() || base.cannot_be_a_base() {
-            return Err(Error::Config(format!("base URL `{base}` must not have a query or fragment")));
+            return Err(Error::Config(ConfigError::QueryOrFragment));
         }
         // The generated code appends `/api/...` to the base as given.
         let trimmed = base.path().trim_end_matches('/').to_string();
         base.set_path(&trimmed);
         let chose_user_agent = self.user_agent.is_some();
         let user_agent = HeaderValue::from_str(&self.user_agent.unwrap_or_else(default_user_agent))
-            .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
-        self.credentials.header().map_err(|why| Error::Config(format!("credentials: {why}")))?;
+            .map_err(|_| Error::Config(ConfigError::UserAgent))?;
+        let authorization = self.credentials.header().map_err(|why| Error::Config(ConfigError::Credentials(why)))?;
         // Our own reqwest client carries our defaults; a caller's keeps what it was built with, and
         // only what the caller set on this builder is applied per request on top of it.
         let (http, user_agent, timeout) = match self.http {
@@ -173,18 +171,17 @@ impl ClientBuilder {
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     .user_agent(user_agent)
                     .build()
-                    .map_err(|e| {
-                        Error::Config(format!("cannot build the HTTP client: {}", crate::error::transport_reason(&e)))
-                    })?;
+                    .map_err(|e| Error::Config(ConfigError::HttpClient(crate::error::transport_reason(&e))))?;
                 (http, None, None)
             }
         };
         let inner = Inner {
-            credentials: self.credentials,
+            authorization,
             user_agent,
             timeout,
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
+            slot: None,
         };
         let base_str = base.as_str().trim_end_matches('/').to_string();
         Ok(Client { raw: generated::Client::new_with_client(&base_str, http, inner), base })
@@ -228,31 +225,38 @@ impl Client {
         progenitor_client::ClientInfo::client(&self.raw)
     }
 
-    /// What errors say about a request: `path` is under the base URL's own path prefix, if any.
-    pub(crate) fn info(&self, operation: &'static str, method: Method, path: String) -> RequestInfo {
-        let path = if path.starts_with(LIST_PATH) {
-            format!("{}{path}", self.base.path().trim_end_matches('/'))
-        } else {
-            path
-        };
-        RequestInfo { operation, method, path }
+    /// The client's settings, as the send path reads them.
+    pub(crate) fn inner(&self) -> &Inner {
+        progenitor_client::ClientInfo::inner(&self.raw)
     }
 
-    fn item_path(uuid: Uuid) -> String {
-        format!("{LIST_PATH}{uuid}/")
+    /// A one-call copy of the generated client whose send path records the [`Exchange`] in a slot of
+    /// its own: every call of this crate goes through one, so it learns the status and attempts of
+    /// its own request however many calls run at once.
+    pub(crate) fn call(&self) -> Call {
+        let slot = Slot::default();
+        let inner = Inner { slot: Some(slot.clone()), ..self.inner().clone() };
+        let raw = generated::Client::new_with_client(
+            progenitor_client::ClientInfo::baseurl(&self.raw),
+            self.http().clone(),
+            inner,
+        );
+        Call { raw, slot }
     }
 
     /// One account. No access and no such account are both [`Error::NotFound`].
     pub async fn get(&self, uuid: Uuid) -> Result<CourseAccount> {
-        let info = self.info("marketplace_course_accounts_retrieve", Method::GET, Self::item_path(uuid));
-        let sent = observe(self.raw.marketplace_course_accounts_retrieve().uuid(uuid).send()).await;
-        Ok(response::from_generated(info, sent).await?.value)
+        let call = self.call();
+        let sent = call.raw().marketplace_course_accounts_retrieve().uuid(uuid).send().await;
+        Ok(call.reply(sent).await?.value)
     }
 
     /// Creates one account (synchronously: the server calls the course service before answering).
     pub async fn create(&self, account: &NewCourseAccount) -> Result<CourseAccount> {
         use generated::types::{CourseAccountRequest, CourseAccountRequestDescription, CourseAccountRequestEmail};
-        let invalid = |field: &str, e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{field}: {e}"));
+        let invalid = |field: &'static str, e: &dyn std::fmt::Display| {
+            Error::InvalidRequest(RequestProblem::Field { field, constraint: e.to_string() })
+        };
         let body = CourseAccountRequest {
             project: account.project,
             email: account
@@ -268,9 +272,9 @@ impl Client {
                 .transpose()
                 .map_err(|e| invalid("description", &e))?,
         };
-        let info = self.info("marketplace_course_accounts_create", Method::POST, LIST_PATH.to_string());
-        let sent = observe(self.raw.marketplace_course_accounts_create().body(body).send()).await;
-        Ok(response::from_generated(info, sent).await?.value)
+        let call = self.call();
+        let sent = call.raw().marketplace_course_accounts_create().body(body).send().await;
+        Ok(call.reply(sent).await?.value)
     }
 
     /// Asks the server to provision an Erred account again (Waldur 8.0.7 and later): the account comes
@@ -279,14 +283,13 @@ impl Client {
     /// 404 is told apart from "no such account" by reading the account: if it is there, the server
     /// lacks the operation. Never retried automatically (a POST).
     pub async fn retry(&self, uuid: Uuid) -> Result<CourseAccount> {
-        let info =
-            self.info("marketplace_course_accounts_retry", Method::POST, format!("{}retry/", Self::item_path(uuid)));
-        let sent = observe(self.raw.marketplace_course_accounts_retry().uuid(uuid).send()).await;
-        match response::from_generated(info.clone(), sent).await {
+        let call = self.call();
+        let sent = call.raw().marketplace_course_accounts_retry().uuid(uuid).send().await;
+        match call.reply(sent).await {
             Ok(reply) => Ok(reply.value),
-            Err(Error::MethodNotAllowed(e)) => Err(unsupported(info, e.status)),
+            Err(Error::MethodNotAllowed(e)) => Err(unsupported(&e)),
             Err(Error::NotFound(e)) => match self.get(uuid).await {
-                Ok(_) => Err(unsupported(info, e.status)),
+                Ok(_) => Err(unsupported(&e)),
                 Err(_) => Err(Error::NotFound(e)),
             },
             Err(other) => Err(other),
@@ -300,50 +303,68 @@ impl Client {
     /// Closed means success ([`Deleted::confirmed_by_read`]); another state means the refusal stands;
     /// a failed read means [`Error::OutcomeUnknown`]. A close that was done is never reported as refused.
     pub async fn delete(&self, uuid: Uuid) -> Result<Deleted> {
-        let info = self.info("marketplace_course_accounts_destroy", Method::DELETE, Self::item_path(uuid));
-        let (sent, seen) = observe(self.raw.marketplace_course_accounts_destroy().uuid(uuid).send()).await;
+        let call = self.call();
+        let sent = call.raw().marketplace_course_accounts_destroy().uuid(uuid).send().await;
+        let Some(exchange) = call.exchange() else { return Err(response::unsent(sent.err())) };
         let reply = match sent {
             Ok(reply) => reply,
             Err(e) => {
-                let error = response::generated_error(info.clone(), e, seen.status).await;
-                return match error {
-                    Error::Conflict(_) if seen.attempts > 1 => self.confirm_closed(uuid, info, error).await,
+                return match response::generated_error(&exchange, e).await {
+                    Error::Conflict(refusal) if exchange.attempts > 1 => self.confirm_closed(uuid, refusal).await,
                     other => Err(other),
                 };
             }
         };
+        // The fixup made the success body a raw stream: empty on 204, the account on 202. The close is
+        // done whatever happens to its body.
         let status = reply.status();
-        // The fixup made the success body a raw stream: empty on 204, the account on 202.
-        let mut bytes = Vec::new();
-        let mut stream = reply.into_inner_stream();
-        use futures::StreamExt;
-        while let Some(chunk) = stream.next().await {
-            // Bounded by the hooks' body limit. The close is done whatever happens to its body.
-            let chunk = chunk.map_err(|e| Error::transport(info.clone(), e))?;
-            bytes.extend_from_slice(&chunk);
-        }
-        let account = response::decode::<Option<CourseAccount>>(&info, Some(status), &bytes)?;
+        let account =
+            response::decode_body::<Option<CourseAccount>>(&exchange, status, None, reply.into_inner_stream()).await?;
         Ok(Deleted { account, confirmed_by_read: false })
     }
 
     /// After a repeated close was refused: the account's state says whether an earlier attempt did it.
-    async fn confirm_closed(&self, uuid: Uuid, request: RequestInfo, refusal: Error) -> Result<Deleted> {
+    async fn confirm_closed(&self, uuid: Uuid, refusal: Box<crate::ApiError>) -> Result<Deleted> {
         match self.get(uuid).await {
             Ok(account) if account.state == crate::CourseAccountState::Closed => {
                 Ok(Deleted { account: Some(account), confirmed_by_read: true })
             }
-            Ok(_) => Err(refusal),
+            Ok(_) => Err(Error::Conflict(refusal)),
             Err(read) => Err(Error::OutcomeUnknown {
-                request,
-                reason: format!(
-                    "the close was sent again after a lost answer and refused ({refusal}); reading the account \
-                     to see whether the first attempt closed it failed: {read}"
-                ),
+                request: refusal.request.clone(),
+                reason: UnknownOutcome::CloseUnconfirmed { refusal, read: Box::new(read) },
             }),
         }
     }
 }
 
-fn unsupported(request: RequestInfo, status: reqwest::StatusCode) -> Error {
-    Error::Unsupported { request, operation: "retry", since: "8.0.7", status }
+/// A 404 or 405 to `retry` from a server that lacks the operation.
+fn unsupported(answer: &crate::ApiError) -> Error {
+    Error::Unsupported { request: answer.request.clone(), operation: "retry", since: "8.0.7", status: answer.status }
+}
+
+/// One call through the generated client (see [`Client::call`]).
+pub(crate) struct Call {
+    raw: generated::Client,
+    slot: Slot,
+}
+
+impl Call {
+    /// The generated client to make the call with.
+    pub(crate) fn raw(&self) -> &generated::Client {
+        &self.raw
+    }
+
+    /// What the send path recorded; `None` when nothing was sent (the request could not be built).
+    pub(crate) fn exchange(&self) -> Option<Exchange> {
+        self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+
+    /// The generated result in this crate's terms (see [`response::from_generated`]).
+    pub(crate) async fn reply<T: serde::de::DeserializeOwned>(
+        self,
+        sent: std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>,
+    ) -> Result<Reply<T>> {
+        response::from_generated(self.exchange(), sent).await
+    }
 }

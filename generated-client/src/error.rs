@@ -10,6 +10,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+pub use crate::problem::{ConfigError, PaginationProblem, RequestProblem, UnknownOutcome};
+
 /// Which request an error belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestInfo {
@@ -158,7 +160,7 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// An error response: a status the call does not succeed with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The request this answers.
     pub request: RequestInfo,
@@ -264,7 +266,7 @@ pub enum Error {
         /// The page request at fault.
         request: RequestInfo,
         /// What is wrong with the server's pagination.
-        reason: String,
+        reason: PaginationProblem,
     },
     /// The server does not have this operation: it is older than the release that added it (e.g.
     /// `retry`, added in Waldur 8.0.7). Nothing was done.
@@ -289,18 +291,18 @@ pub enum Error {
         /// The write in question.
         request: RequestInfo,
         /// Why the outcome is unknown.
-        reason: String,
+        reason: UnknownOutcome,
     },
     /// The request could not be built from the given values (nothing was sent).
     #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    InvalidRequest(RequestProblem),
     /// Some of the input is unusable, so nothing was sent (e.g. bulk create with an invalid email).
     /// Each problem names the input position, never the value: emails are personal data.
     #[error("invalid input, nothing was sent: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidInput(Vec<InputProblem>),
     /// The client was configured in a way it refuses (e.g. a token over plain HTTP).
     #[error("configuration: {0}")]
-    Config(String),
+    Config(ConfigError),
 }
 
 impl Error {

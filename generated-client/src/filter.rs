@@ -127,39 +127,3 @@ macro_rules! apply_filter {
     }};
 }
 pub(crate) use apply_filter;
-
-impl Filter {
-    /// The query pairs this filter sends (as the server sees them after URL decoding), with
-    /// `page_size`; used to check that the server's next links keep every filter.
-    pub fn query_pairs(&self, page_size: u32) -> Vec<(String, String)> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut push = |k: &str, v: String| pairs.push((k.to_string(), v));
-        if let Some(v) = &self.email {
-            push("email", v.clone());
-        }
-        if !self.ordering.is_empty() {
-            push("o", self.ordering.to_string());
-        }
-        push("page_size", page_size.to_string());
-        for (k, v) in [
-            ("project_end_date_after", self.project_end_date_after),
-            ("project_end_date_before", self.project_end_date_before),
-            ("project_start_date_after", self.project_start_date_after),
-            ("project_start_date_before", self.project_start_date_before),
-        ] {
-            if let Some(d) = v {
-                push(k, d.to_string());
-            }
-        }
-        if let Some(v) = self.project_uuid {
-            push("project_uuid", v.to_string());
-        }
-        for s in &self.states {
-            push("state", s.to_string());
-        }
-        if let Some(v) = &self.username {
-            push("username", v.clone());
-        }
-        pairs
-    }
-}

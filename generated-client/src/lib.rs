@@ -20,6 +20,7 @@ pub mod filter;
 pub mod generated;
 pub mod ordering;
 pub mod pagination;
+mod problem;
 pub mod reconcile;
 mod response;
 pub mod retry;
@@ -34,7 +35,10 @@ pub use bulk::{
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
 pub use email::EmailKey;
-pub use error::{ApiError, DecodeError, Error, ErrorBody, InputProblem, RequestInfo, Result};
+pub use error::{
+    ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,
+    Result, UnknownOutcome,
+};
 pub use filter::Filter;
 pub use generated::types::CourseAccount;
 pub use generated::types::MarketplaceCourseAccountsOrderingField as OrderingField;

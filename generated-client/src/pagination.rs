@@ -7,15 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use reqwest::Url;
 use reqwest::header::HeaderMap;
-use reqwest::{Method, Url};
 
-use crate::client::{Client, LIST, LIST_PATH};
-use crate::error::{Error, RequestInfo, Result};
+use crate::client::Client;
+use crate::error::{Error, PaginationProblem, RequestInfo, Result};
 use crate::filter::{Filter, apply_filter};
 use crate::generated::types::CourseAccount;
 use crate::response::{self, Reply};
-use crate::transport::observe;
+
+/// The list endpoint's path (under the base's own prefix): every next link must stay on it.
+const LIST_PATH: &str = "/api/marketplace-course-accounts/";
 
 /// The server's maximum page size (larger values are silently clamped to it).
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -103,23 +105,17 @@ pub fn parse_link_header(value: &str) -> Vec<Link> {
 }
 
 /// The absolute `rel` link of a response, resolved against the URL that was asked for.
-pub(crate) fn link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<std::result::Result<Url, String>> {
+pub(crate) fn link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<std::result::Result<Url, PaginationProblem>> {
     let value =
         headers.get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ");
     let link = parse_link_header(&value).into_iter().find(|l| l.rels.iter().any(|r| r == rel))?;
-    Some(base.join(&link.target).map_err(|e| format!("its `{rel}` link `{}` is not a URL: {e}", link.target)))
+    Some(base.join(&link.target).map_err(PaginationProblem::LinkNotAUrl))
 }
 
 /// `X-Result-Count`, when present and a number.
-pub(crate) fn result_count(headers: &HeaderMap) -> Option<std::result::Result<u64, String>> {
+pub(crate) fn result_count(headers: &HeaderMap) -> Option<std::result::Result<u64, PaginationProblem>> {
     let value = headers.get("x-result-count")?;
-    Some(
-        value
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| format!("X-Result-Count `{value:?}` is not a number")),
-    )
+    Some(value.to_str().ok().and_then(|v| v.trim().parse().ok()).ok_or(PaginationProblem::CountNotANumber))
 }
 
 fn page_number(url: &Url) -> Option<u64> {
@@ -147,91 +143,66 @@ impl Client {
     /// A malformed `X-Result-Count` or `next` link is [`Error::Pagination`], never dropped silently.
     pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
         let reply = self.list_request(filter, Some(page), page_size).await?;
-        let url = self.list_url();
-        let bad =
-            |reason: String| Error::Pagination { request: self.info(LIST, Method::GET, LIST_PATH.into()), reason };
+        let bad = |reason| Error::Pagination { request: reply.exchange.request(), reason };
         let total = result_count(&reply.headers).transpose().map_err(bad)?;
-        let next = link(&reply.headers, &url, "next").transpose().map_err(bad)?;
+        let next = link(&reply.headers, &reply.exchange.url, "next").transpose().map_err(bad)?;
         Ok(Page { items: reply.value, number: page, total, next })
     }
 
     /// One GET of the list through the generated code; `page: None` leaves the server's default (1).
+    /// The filter becomes a query here only, and the reply's exchange holds the URL as sent.
     async fn list_request(
         &self,
         filter: &Filter,
         page: Option<u64>,
         page_size: u32,
     ) -> Result<Reply<Vec<CourseAccount>>> {
-        let mut builder = apply_filter!(self.raw().marketplace_course_accounts_list(), filter)
+        let call = self.call();
+        let mut builder = apply_filter!(call.raw().marketplace_course_accounts_list(), filter)
             .page_size(i64::from(page_size.clamp(1, MAX_PAGE_SIZE)));
         if let Some(page) = page {
             builder = builder.page(i64::try_from(page).unwrap_or(i64::MAX));
         }
-        let info = self.info(LIST, Method::GET, LIST_PATH.to_string());
-        response::from_generated(info, observe(builder.send()).await).await
+        let sent = builder.send().await;
+        call.reply(sent).await
     }
 
-    /// The list endpoint's URL under the base (which may carry a path prefix such as `/waldur`).
-    fn list_url(&self) -> Url {
-        let mut url = self.base_url().clone();
-        url.set_path(&format!("{}{LIST_PATH}", self.base_url().path().trim_end_matches('/')));
-        url
-    }
-
-    /// The first page for the pager, with the URL it stands for (to resolve relative links).
-    async fn first_page(&self, filter: &Filter, page_size: u32) -> Result<(Reply<Vec<CourseAccount>>, Url)> {
-        let reply = self.list_request(filter, None, page_size).await?;
-        let mut url = self.list_url();
-        url.query_pairs_mut().extend_pairs(filter.query_pairs(page_size)).append_pair("page", "1");
-        Ok((reply, url))
-    }
-
-    /// A page by the server's own `next` URL (already checked by the pager).
-    async fn get_page(&self, url: &Url) -> Result<Reply<Vec<CourseAccount>>> {
-        let info = self.info(LIST, Method::GET, url.path().to_string());
-        let inner = progenitor_client::ClientInfo::inner(self.raw());
+    /// A page by the server's own `next` URL (already checked by the pager), as the operation that
+    /// fetched the first page.
+    async fn get_page(&self, url: &Url, operation: &'static str) -> Result<Reply<Vec<CourseAccount>>> {
+        let unsent = || RequestInfo { operation, method: reqwest::Method::GET, path: url.path().to_string() };
         let mut request = self
             .http()
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .build()
-            .map_err(|e| Error::transport(info.clone(), e))?;
-        inner.prepare(&mut request).map_err(Error::InvalidRequest)?;
-        let response =
-            inner.execute(self.http(), request, LIST).await.map_err(|e| Error::transport(info.clone(), e))?;
+            .map_err(|e| Error::transport(unsent(), e))?;
+        self.inner().prepare(&mut request);
+        let (response, exchange) = self.inner().send(self.http(), request, operation).await;
+        let response = response.map_err(|e| Error::transport(exchange.request(), e))?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             // The page existed when the previous one linked to it: the list shrank while it was
             // walked (accounts closed or changed so they no longer match). Page numbers have shifted,
             // so going on would skip accounts; only a new walk (or a snapshot first) is safe.
-            let said = response::error_from_response(info.clone(), response).await;
-            return Err(Error::Pagination {
-                request: info,
-                reason: format!(
-                    "the next page vanished while the list was walked ({said}): the list shrank, page numbers \
-                     shifted, and continuing would skip accounts; list again, or take a snapshot first \
-                     (Client::close_all does)"
-                ),
+            let request = exchange.request();
+            return Err(match response::error_from_response(request.clone(), response).await {
+                Error::NotFound(said) => Error::Pagination { request, reason: PaginationProblem::PageVanished(said) },
+                other => other,
             });
         }
         if !response.status().is_success() {
-            return Err(response::error_from_response(info, response).await);
+            return Err(response::error_from_response(exchange.request(), response).await);
         }
-        response::decode_response(&info, response).await
+        response::decode_response(exchange, response).await
     }
 
     /// How many accounts match `filter` (HEAD, `X-Result-Count`), without fetching them.
     pub async fn count(&self, filter: &Filter) -> Result<u64> {
-        let builder = apply_filter!(self.raw().marketplace_course_accounts_count(), filter);
-        let info = self.info("marketplace_course_accounts_count", Method::HEAD, LIST_PATH.to_string());
-        let reply = response::from_generated(info.clone(), observe(builder.send()).await).await?;
-        match result_count(&reply.headers) {
-            Some(Ok(n)) => Ok(n),
-            Some(Err(why)) => Err(Error::Pagination { request: info, reason: why }),
-            None => Err(Error::Pagination {
-                request: info,
-                reason: "the count response has no X-Result-Count header".into(),
-            }),
-        }
+        let call = self.call();
+        let sent = apply_filter!(call.raw().marketplace_course_accounts_count(), filter).send().await;
+        let reply = call.reply(sent).await?;
+        let count = result_count(&reply.headers).unwrap_or(Err(PaginationProblem::NoCount));
+        count.map_err(|reason| Error::Pagination { request: reply.exchange.request(), reason })
     }
 }
 
@@ -245,8 +216,10 @@ struct Pager {
     done: bool,
     number: u64,
     seen: HashSet<String>,
-    /// Query pairs (other than `page`) of the first request, which every next link must keep.
+    /// Query pairs (other than `page`) of the first request as sent, which every next link must keep.
     filters: Vec<(String, String)>,
+    /// The operation of the first request; the next pages are more of it.
+    operation: &'static str,
     received: u64,
     total: Arc<AtomicU64>,
 }
@@ -264,32 +237,35 @@ impl Pager {
             number: 0,
             seen: HashSet::new(),
             filters: Vec::new(),
+            operation: "",
             received: 0,
             total: Arc::new(AtomicU64::new(UNKNOWN)),
         }
     }
 
-    fn fail(&self, url: &Url, reason: String) -> Error {
-        Error::Pagination {
-            request: RequestInfo { operation: LIST, method: reqwest::Method::GET, path: url.path().to_string() },
-            reason,
-        }
+    fn fail(&self, url: &Url, reason: PaginationProblem) -> Error {
+        let request =
+            RequestInfo { operation: self.operation, method: reqwest::Method::GET, path: url.path().to_string() };
+        Error::Pagination { request, reason }
     }
 
     async fn next_page(&mut self) -> Result<Option<Page>> {
         if self.done {
             return Ok(None);
         }
-        let (reply, url) = match self.next.take() {
+        let reply = match self.next.take() {
             None => {
-                self.filters = self.filter.query_pairs(self.page_size);
-                self.client.first_page(&self.filter, self.page_size).await?
+                let reply = self.client.list_request(&self.filter, None, self.page_size).await?;
+                self.filters = query_without_page(&reply.exchange.url);
+                self.operation = reply.exchange.operation;
+                reply
             }
             Some(url) => {
                 self.check_next(&url)?;
-                (self.client.get_page(&url).await?, url)
+                self.client.get_page(&url, self.operation).await?
             }
         };
+        let url = reply.exchange.url.clone();
         self.seen.insert(url.to_string());
         self.number = page_number(&url).unwrap_or(self.number + 1);
         let items = reply.value;
@@ -308,7 +284,7 @@ impl Pager {
             None => None,
         };
         if next.is_some() && items.is_empty() {
-            return Err(self.fail(&url, format!("page {} is empty but links to a next page", self.number)));
+            return Err(self.fail(&url, PaginationProblem::EmptyPageLinksOn { page: self.number }));
         }
         match &next {
             Some(n) => self.next = Some(n.clone()),
@@ -317,10 +293,8 @@ impl Pager {
                 if let Some(expected) = total
                     && self.received < expected
                 {
-                    return Err(self.fail(
-                        &url,
-                        format!("the server announced {expected} accounts (X-Result-Count) but its pages held {} and no next link follows", self.received),
-                    ));
+                    let short = PaginationProblem::Short { announced: expected, received: self.received };
+                    return Err(self.fail(&url, short));
                 }
             }
         }
@@ -330,37 +304,31 @@ impl Pager {
     /// A next link must stay on the same server and list, not repeat, move forward, and keep the filters.
     fn check_next(&self, next: &Url) -> Result<()> {
         let base = self.client.base_url();
-        if next.origin() != base.origin() {
-            return Err(self.fail(
-                next,
-                format!(
-                    "the next link points to another origin ({}); the token is not sent there",
-                    next.origin().ascii_serialization()
-                ),
-            ));
-        }
-        if !next.path().ends_with(LIST_PATH) {
-            return Err(self.fail(next, format!("the next link leaves the list endpoint ({})", next.path())));
-        }
-        if self.seen.contains(next.as_str()) {
-            return Err(self.fail(next, "the next link repeats a page already read (a loop)".into()));
-        }
-        match page_number(next) {
-            Some(n) if n > self.number => {}
-            Some(n) => {
-                return Err(self.fail(next, format!("the next link goes back from page {} to page {n}", self.number)));
+        let problem = if next.origin() != base.origin() {
+            Some(PaginationProblem::OtherOrigin { origin: next.origin().ascii_serialization() })
+        } else if !next.path().ends_with(LIST_PATH) {
+            Some(PaginationProblem::LeavesList { path: next.path().to_string() })
+        } else if self.seen.contains(next.as_str()) {
+            Some(PaginationProblem::Loop)
+        } else {
+            match page_number(next) {
+                Some(n) if n > self.number => {
+                    let pairs = query_without_page(next);
+                    let dropped = self.filters.iter().find(|p| !pairs.contains(p));
+                    dropped.map(|(name, _)| PaginationProblem::DropsParameter { name: name.clone() })
+                }
+                Some(n) if n == self.number => Some(PaginationProblem::Loop),
+                Some(n) => Some(PaginationProblem::GoesBack { from: self.number, to: n }),
+                None => Some(PaginationProblem::NoPageNumber),
             }
-            None => return Err(self.fail(next, "the next link has no page number".into())),
-        }
-        let pairs: Vec<(String, String)> =
-            next.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        if let Some(missing) = self.filters.iter().find(|p| !pairs.contains(p)) {
-            return Err(
-                self.fail(next, format!("the next link drops the query parameter `{}={}`", missing.0, missing.1))
-            );
-        }
-        Ok(())
+        };
+        problem.map_or(Ok(()), |problem| Err(self.fail(next, problem)))
     }
+}
+
+/// A URL's query pairs other than `page`, decoded, in order.
+fn query_without_page(url: &Url) -> Vec<(String, String)> {
+    url.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// Every course account matching a filter, fetched page by page as the stream is polled.

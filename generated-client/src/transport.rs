@@ -10,10 +10,12 @@
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 
-use crate::auth::Credentials;
+use crate::error::RequestInfo;
 use crate::retry::{self, RetryPolicy};
 
 /// The Waldur schema release the generated code comes from: `info.version` of the spec, as the
@@ -28,36 +30,39 @@ pub fn default_user_agent() -> String {
     format!("waldur-course-accounts/{} (Waldur schema {})", env!("CARGO_PKG_VERSION"), schema_version())
 }
 
-/// What the transport saw of the last request sent inside [`observe`]: how many attempts it took and
-/// the status of the answer that was returned. The generated code drops both (a body that does not
-/// decode loses its status; a retried DELETE looks like a first one), and the truth of a write's
-/// outcome depends on them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Observed {
-    /// Requests sent (1 + retries); 0 when nothing was sent.
+/// What one request was and what came of it: the record every call leaves, generated or
+/// hand-written. The generated code drops the status of a body that does not decode and the number
+/// of attempts (a retried DELETE looks like a first one), and the truth of a write's outcome depends
+/// on both; errors name the request from it rather than from names retyped beside each call.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange {
+    /// The operationId (from the generated code's `OperationInfo`).
+    pub operation: &'static str,
+    pub method: reqwest::Method,
+    /// As sent: the base's path prefix, the path and the query (the filters).
+    pub url: reqwest::Url,
+    /// Requests sent (1 + retries).
     pub attempts: u32,
     /// The status of the answer handed back, if one arrived.
     pub status: Option<reqwest::StatusCode>,
 }
 
-tokio::task_local! {
-    static OBSERVED: std::cell::Cell<Observed>;
+impl Exchange {
+    /// What errors say about the request: operation, method and path (never the query, which may
+    /// hold an email).
+    pub(crate) fn request(&self) -> RequestInfo {
+        RequestInfo { operation: self.operation, method: self.method.clone(), path: self.url.path().to_string() }
+    }
 }
 
-/// Runs `call` (a request through the generated client) and returns what the transport saw of it.
-pub(crate) async fn observe<F: std::future::Future>(call: F) -> (F::Output, Observed) {
-    OBSERVED
-        .scope(std::cell::Cell::new(Observed::default()), async {
-            let output = call.await;
-            (output, OBSERVED.with(std::cell::Cell::get))
-        })
-        .await
-}
+/// Where the hooks leave the [`Exchange`] of a call made through the generated client.
+pub(crate) type Slot = Arc<Mutex<Option<Exchange>>>;
 
 /// Per-client settings the hooks read; held by the generated client as its `inner` value.
 #[derive(Debug, Clone)]
 pub struct Inner {
-    pub(crate) credentials: Credentials,
+    /// The `Authorization` value (marked sensitive), checked when the client was built.
+    pub(crate) authorization: Option<HeaderValue>,
     /// Set on each request only when the caller chose one for a reqwest client of their own; the
     /// client this crate builds carries its default user agent itself.
     pub(crate) user_agent: Option<HeaderValue>,
@@ -67,19 +72,18 @@ pub struct Inner {
     pub(crate) retry: RetryPolicy,
     /// Bodies longer than this fail to read (a transport error) instead of filling memory.
     pub(crate) max_body_bytes: usize,
+    /// Set on the one-call copy a call of this crate makes ([`crate::client::Call`]); `None` on the
+    /// client [`crate::Client::raw`] hands out, whose callers read the generated results themselves.
+    pub(crate) slot: Option<Slot>,
 }
 
 impl Inner {
-    /// Sets what every request needs. Only the reason is returned on failure, never the header.
-    pub(crate) fn prepare(&self, request: &mut reqwest::Request) -> Result<(), String> {
+    /// Sets what every request needs.
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
         headers.remove("api-version");
-        match self.credentials.header() {
-            Ok(Some(value)) => {
-                headers.insert(AUTHORIZATION, value);
-            }
-            Ok(None) => {}
-            Err(why) => return Err(format!("cannot authenticate: {why}")),
+        if let Some(value) = &self.authorization {
+            headers.insert(AUTHORIZATION, value.clone());
         }
         if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
@@ -89,21 +93,26 @@ impl Inner {
         {
             *request.timeout_mut() = Some(timeout);
         }
-        Ok(())
     }
 
-    /// Sends `request` (see [`Inner::send_with_retries`]) and bounds the body of the answer.
-    pub(crate) async fn execute(
+    /// The one send path: sends `request` (see [`Inner::send_with_retries`]), bounds the body of the
+    /// answer, and returns what was sent and what came back.
+    pub(crate) async fn send(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        operation: &str,
-    ) -> reqwest::Result<reqwest::Response> {
-        let result = self.send_with_retries(client, request, operation).await;
-        let _ = OBSERVED.try_with(|seen| {
-            seen.set(Observed { status: result.as_ref().ok().map(reqwest::Response::status), ..seen.get() })
-        });
-        result.map(|response| limit_body(response, self.max_body_bytes))
+        operation: &'static str,
+    ) -> (reqwest::Result<reqwest::Response>, Exchange) {
+        let mut exchange = Exchange {
+            operation,
+            method: request.method().clone(),
+            url: request.url().clone(),
+            attempts: 0,
+            status: None,
+        };
+        let result = self.send_with_retries(client, request, &mut exchange).await;
+        exchange.status = result.as_ref().ok().map(reqwest::Response::status);
+        (result.map(|response| limit_body(response, self.max_body_bytes)), exchange)
     }
 
     /// Sends `request`, repeating an idempotent one on transport errors and 429/502/503/504.
@@ -111,16 +120,13 @@ impl Inner {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        operation: &str,
+        exchange: &mut Exchange,
     ) -> reqwest::Result<reqwest::Response> {
         let retryable = retry::is_idempotent(request.method()) && self.retry.max_retries > 0;
-        let method = request.method().clone();
-        let path = request.url().path().to_string();
         let mut attempt = 0;
         loop {
             let again = if retryable && attempt < self.retry.max_retries { request.try_clone() } else { None };
-            // Outside `observe` (the pager's own fetches) there is nothing to note.
-            let _ = OBSERVED.try_with(|seen| seen.set(Observed { attempts: attempt + 1, ..seen.get() }));
+            exchange.attempts = attempt + 1;
             let result = client.execute(request).await;
             let Some(next) = again else { return result };
             let delay = match &result {
@@ -137,9 +143,9 @@ impl Inner {
                 Err(_) => self.retry.backoff(attempt),
             };
             tracing::debug!(
-                operation,
-                %method,
-                path,
+                operation = exchange.operation,
+                method = %exchange.method,
+                path = exchange.url.path(),
                 attempt = attempt + 1,
                 outcome = %result.as_ref().map(|r| r.status().to_string()).unwrap_or_else(|e| format!("transport error: {}", crate::error::transport_reason(e))),
                 delay_ms = delay.as_millis() as u64,
@@ -198,10 +204,17 @@ impl ClientHooks<Inner> for crate::generated::Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner().prepare(request).map_err(progenitor_client::Error::Custom)
+        self.inner().prepare(request);
+        Ok(())
     }
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        self.inner().execute(self.client(), request, info.operation_id).await
+        let inner = self.inner();
+        let (result, exchange) = inner.send(self.client(), request, info.operation_id).await;
+        if let Some(slot) = &inner.slot {
+            // A poisoned lock only means another thread panicked holding it; the value is still whole.
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(exchange);
+        }
+        result
     }
 }

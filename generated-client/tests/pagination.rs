@@ -4,7 +4,7 @@ mod support;
 
 use futures::{StreamExt, TryStreamExt};
 use support::*;
-use waldur_course_accounts::{CourseAccountState, Error, Filter};
+use waldur_course_accounts::{CourseAccountState, Error, Filter, PaginationProblem};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -95,26 +95,45 @@ async fn first_page_links_to(next: &str, total: u32) -> MockServer {
     server
 }
 
-async fn pagination_error(server: &MockServer) -> String {
-    let results: Vec<_> = client(server).list(Filter::new()).collect().await;
-    let err = results.into_iter().find_map(Result::err).expect("the stream must end in an error");
-    assert!(matches!(err, Error::Pagination { .. }), "{err:?}");
-    err.to_string()
+/// Why the walk of the whole list stopped (it must stop with a pagination error).
+async fn pagination_problem(server: &MockServer, filter: Filter) -> PaginationProblem {
+    let results: Vec<_> = client(server).list(filter).collect().await;
+    match results.into_iter().find_map(Result::err).expect("the stream must end in an error") {
+        Error::Pagination { reason, .. } => reason,
+        other => panic!("not a pagination error: {other:?}"),
+    }
 }
 
 #[tokio::test]
 async fn a_link_to_another_host_is_refused_and_gets_no_token() {
     let server = first_page_links_to("https://evil.example.com/api/marketplace-course-accounts/?page=2", 5).await;
-    let message = pagination_error(&server).await;
-    assert!(message.contains("another origin"), "{message}");
+    let problem = pagination_problem(&server, Filter::new()).await;
+    assert_eq!(problem, PaginationProblem::OtherOrigin { origin: "https://evil.example.com".into() });
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
-async fn a_link_back_to_an_earlier_page_is_a_loop_not_a_hang() {
+async fn a_link_to_the_page_itself_is_a_loop_not_a_hang() {
     let server = first_page_links_to("{uri}/api/marketplace-course-accounts/?page=1&page_size=300", 5).await;
-    let message = pagination_error(&server).await;
-    assert!(message.contains("goes back") || message.contains("loop"), "{message}");
+    assert_eq!(pagination_problem(&server, Filter::new()).await, PaginationProblem::Loop);
+}
+
+#[tokio::test]
+async fn a_link_back_to_an_earlier_page_is_refused() {
+    let server = MockServer::start().await;
+    let link = |page: u32| format!("<{}{LIST}?page={page}&page_size=300>; rel=\"next\"", server.uri());
+    for (page, next) in [(None, 2), (Some("2"), 1)] {
+        let reply = ResponseTemplate::new(200)
+            .set_body_json(vec![account(0, "OK")])
+            .insert_header("x-result-count", "5")
+            .insert_header("link", link(next).as_str());
+        let on_page = Mock::given(method("GET")).and(path(LIST));
+        match page {
+            None => on_page.and(query_param_is_missing("page")).respond_with(reply).mount(&server).await,
+            Some(p) => on_page.and(query_param("page", p)).respond_with(reply).mount(&server).await,
+        }
+    }
+    assert_eq!(pagination_problem(&server, Filter::new()).await, PaginationProblem::GoesBack { from: 2, to: 1 });
 }
 
 #[tokio::test]
@@ -130,9 +149,8 @@ async fn a_link_that_drops_the_filters_is_refused() {
         )
         .mount(&server)
         .await;
-    let results: Vec<_> = client(&server).list(Filter::new().state(CourseAccountState::Ok)).collect().await;
-    let err = results.into_iter().find_map(Result::err).unwrap();
-    assert!(err.to_string().contains("drops the query parameter"), "{err}");
+    let problem = pagination_problem(&server, Filter::new().state(CourseAccountState::Ok)).await;
+    assert_eq!(problem, PaginationProblem::DropsParameter { name: "page_size".into() });
 }
 
 #[tokio::test]
@@ -145,8 +163,9 @@ async fn a_short_walk_is_an_error_not_a_silently_incomplete_list() {
         )
         .mount(&server)
         .await;
-    let message = pagination_error(&server).await;
-    assert!(message.contains("announced 3 accounts"), "{message}");
+    let problem = pagination_problem(&server, Filter::new()).await;
+    assert_eq!(problem, PaginationProblem::Short { announced: 3, received: 1 });
+    assert!(problem.to_string().contains("announced 3 accounts"), "{problem}");
 }
 
 #[tokio::test]
@@ -223,7 +242,9 @@ async fn a_page_that_vanishes_mid_walk_is_a_pagination_error_that_says_why() {
         .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({"detail": "Invalid page."})))
         .mount(&server)
         .await;
-    let text = pagination_error(&server).await;
+    let problem = pagination_problem(&server, Filter::new()).await;
+    assert!(matches!(&problem, PaginationProblem::PageVanished(said) if said.status == 404), "{problem:?}");
+    let text = problem.to_string();
     assert!(text.contains("vanished") && text.contains("Invalid page."), "{text}");
 }
 
@@ -231,7 +252,14 @@ async fn a_page_that_vanishes_mid_walk_is_a_pagination_error_that_says_why() {
 /// "this is the last page"). Both are errors now.
 #[tokio::test]
 async fn list_page_refuses_a_malformed_count_or_link_instead_of_dropping_it() {
-    for (header, value) in [("x-result-count", "many"), ("link", "<http://[::1/broken>; rel=\"next\"")] {
+    for (header, value, expected) in [
+        ("x-result-count", "many", PaginationProblem::CountNotANumber),
+        (
+            "link",
+            "<http://[::1/broken>; rel=\"next\"",
+            PaginationProblem::LinkNotAUrl(waldur_course_accounts::reqwest::Url::parse("http://[::1").unwrap_err()),
+        ),
+    ] {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(LIST))
@@ -239,6 +267,6 @@ async fn list_page_refuses_a_malformed_count_or_link_instead_of_dropping_it() {
             .mount(&server)
             .await;
         let err = client(&server).list_page(&Filter::new(), 1, 10).await.unwrap_err();
-        assert!(matches!(err, Error::Pagination { .. }), "{header}: {err:?}");
+        assert!(matches!(&err, Error::Pagination { reason, .. } if *reason == expected), "{header}: {err:?}");
     }
 }

@@ -7,15 +7,17 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use waldur_course_accounts::{
-    BulkInput, BulkOptions, ChunkStatus, Client, CloseStatus, CourseAccountState, Credentials, Error, Filter, Method,
-    NaiveDate, NewCourseAccount, Ordering, OrderingField, RetryPolicy, SkipReason, StatusCode, Token, Url, Uuid,
-    reqwest,
+    BulkInput, BulkOptions, ChunkStatus, Client, CloseStatus, ConfigError, CourseAccountState, Credentials, Error,
+    Filter, Method, NaiveDate, NewCourseAccount, Ordering, OrderingField, RetryPolicy, SkipReason, StatusCode, Token,
+    Url, Uuid, reqwest,
 };
 
 /// Every method of the client, once.
 pub async fn every_method(base: &str) -> Result<(), Error> {
-    let http: reqwest::Client =
-        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| Error::Config(e.to_string()))?;
+    let http: reqwest::Client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| Error::Config(ConfigError::HttpClient(e.to_string())))?;
     let client = Client::builder(base, Credentials::Bearer(Token::new("w_1_x")))
         .http_client(http)
         .timeout(Duration::from_secs(10))
