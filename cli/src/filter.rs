@@ -1,4 +1,4 @@
-//! The filter options `list`, `count` and `close --all` share, and their translation into the
+//! The filter options `list` and `count` share, and their translation into the
 //! client's `Filter` (state labels without case, ordering as `FIELD,-FIELD`).
 
 use std::str::FromStr;

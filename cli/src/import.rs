@@ -1,7 +1,7 @@
 //! `import`: a class roster into a project. Every row is read and checked first (bad rows and repeats
 //! reported by line), the project is read and the roster planned against it by the client's
-//! [`BulkPlan`] (an email with an account is not sent, Closed included: Waldur's bulk create would
-//! skip it, so a re-run, or a run after an interruption, sends nothing twice), the rest is created in
+//! [`BulkPlan`] (an email with an account is not sent, Closed included: Waldur's bulk create on 8.x
+//! would skip it, so a re-run, or a run after an interruption, sends nothing twice), the rest is created in
 //! chunks with progress as it happens, and a per-email report is written when `--report` is given
 //! (when a chunk lands and a second has passed since the last write, and at the end or on Ctrl-C, so an
 //! interrupted run leaves an accurate one behind).
@@ -15,7 +15,7 @@
 //! when it differs in case only), `closed_account` (has only a Closed account: not sent, since
 //! Waldur's bulk create will not make a new one; `create` does), `would_create` (dry run), `failed`
 //! (the server refused; `message` says why), `uncertain` (the answer was lost and no account was
-//! found afterwards; re-run to settle), `not_attempted` (the run stopped first), `invalid` (`email`
+//! found afterwards, or the run was interrupted while its chunk was sent; re-run to settle), `not_attempted` (the run stopped first), `invalid` (`email`
 //! null, `message` says why), `duplicate` (repeats `first_line`). `finished` is false when the run
 //! was interrupted.
 

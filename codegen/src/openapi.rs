@@ -1,5 +1,4 @@
-//! The OpenAPI document model every pass shares (validation, fixups, extract, compare, generation,
-//! the contract tests): operations with their JSON pointers, parameters, local `$ref` resolution and
+//! The OpenAPI document model every pass shares (validation, fixups, extract, compare, generation): operations with their JSON pointers, parameters, local `$ref` resolution and
 //! JSON-pointer escaping. Documents stay `serde_json::Value`s so that every error can name the exact
 //! place in the file; this module is the one place that knows how to walk them.
 

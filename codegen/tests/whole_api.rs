@@ -2,6 +2,10 @@
 //! found by the pre-check before rendering (none by the slow halving fallback), the generic fixups
 //! cover the shapes that occur everywhere, and the fallback still reports a shape the pre-check does
 //! not know, as one to add to it.
+//!
+//! The 7.9.0 render takes ~19 s in the dev profile, a tenth of the whole `cargo test`; it is ignored
+//! there and run by a step of its own in `.ci/run` (`-- --ignored`, the test binary `cargo test`
+//! already built). Its speed target is measured by `cargo xtask whole-api` under its own profile.
 
 mod common;
 
@@ -13,6 +17,7 @@ fn whole_api() -> Options {
 }
 
 #[test]
+#[ignore = "the whole 7.9.0 schema (~19 s): .ci/run's whole-API step runs it with -- --ignored"]
 fn the_whole_7_9_0_schema_renders_in_one_pass_with_the_pre_checks_exclusions() {
     let started = std::time::Instant::now();
     let rendered = codegen::render(&common::whole_790(), &whole_api()).unwrap();

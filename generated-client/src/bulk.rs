@@ -4,7 +4,7 @@
 //! arrive as they happen (a stream), so that a run cut short (a timeout around it, Ctrl-C) still knows
 //! which chunks were created, and `reconcile` settles the ones it does not.
 //!
-//! Waldur's rule, which the plan follows (waldur-mastermind `marketplace/views.py`,
+//! Waldur's rule on 8.x servers (7.8.7 creates every row), which the plan follows (waldur-mastermind `marketplace/views.py`,
 //! `CourseAccountViewSet.create_bulk`): the request is deduplicated by exact address, every address
 //! that already has an account in the project **in any state, Closed included**, compared exactly, is
 //! skipped without a word, and the rest are created (Pending, 202, only the created rows returned).

@@ -1,6 +1,8 @@
-//! The client a Waldur user holds: construction (credentials, timeouts, TLS, retries) and the calls
-//! on one account (get, create, delete). Listing lives in `pagination` and bulk creation in `bulk`,
-//! each with its own `impl Client` block on top of this one; this module knows neither.
+//! The client a Waldur user holds: construction (credentials, timeouts, TLS, retries), the one-call
+//! view every call goes through (`Call`: the generated client with a slot for what the send path
+//! saw), and the calls on one account (get, create, retry, delete). Listing lives in `pagination` and
+//! bulk creation in `bulk`, each with its own `impl Client` block on top of this one; this module
+//! knows neither.
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
-//! The bottom of the client: what every request goes through, generated or hand-written
-//! (credentials, user agent, a timeout, retries of idempotent requests, the response body limit).
-//! Plugged into the generated client through progenitor's `ClientHooks` (generated with
-//! `HooksMode::Expected`, so it cannot be forgotten); the hand-written page fetches call it directly.
+//! The bottom of the client: the one send path every request goes through, generated or hand-written
+//! (credentials, user agent, a timeout, retries of idempotent requests, the response body limit), and
+//! the `Exchange` it records of each: what was sent and what came back. Plugged into the generated
+//! client through progenitor's `ClientHooks` (generated with `HooksMode::Expected`, so it cannot be
+//! forgotten); the hand-written page fetches call `Inner::send` directly.
 //!
 //! The `api-version` header progenitor adds to every request is removed: Waldur does not negotiate
 //! versions by header and ignores it, and a value frozen at the schema release would mislead anyone

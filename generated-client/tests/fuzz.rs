@@ -1,4 +1,4 @@
-//! Property tests beside the cargo-fuzz targets in `fuzz/` (which need `RUSTC_BOOTSTRAP=1` and run
+//! Property tests beside the cargo-fuzz targets in `tests/fuzz/` (which need `RUSTC_BOOTSTRAP=1` and run
 //! outside `cargo test`): the `Link` header parser and the DRF error parser take any input without
 //! panicking, and parse well-formed input exactly. `PROPTEST_CASES=100000` runs a longer campaign;
 //! failures found are kept in `fuzz.proptest-regressions` beside this file and replayed first.

@@ -1,4 +1,4 @@
-//! The client keeps working against Waldur 8.x answers the 7.8.7 schema does not describe.
+//! The client keeps working against Waldur 8.x answers the schema (8.1.2) does not describe.
 
 mod support;
 

@@ -1,5 +1,5 @@
 //! The one place that turns a command's outcome into an exit code and a message: 0 done, 1 the
-//! check found something (stale code, breaking changes, a failed delegated run), 2 the input or the
+//! check found something (stale code, breaking changes; a delegated run passes its binary's own code on), 2 the input or the
 //! environment is wrong (the message names the file and place).
 
 use std::process::ExitCode;
