@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use waldur_course_accounts::{Client, CloseStatus, Error, Filter, Uuid};
+use waldur_course_accounts::{Client, CloseStatus, CourseAccountState, Error, Filter, Uuid};
 
 use crate::connect::explain;
 use crate::{Failure, Outcome};
@@ -35,24 +35,37 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
 }
 
 async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
-    let mut not_closed = 0;
+    let (mut closed, mut already, mut not_closed) = (0, 0, 0);
     for uuid in uuids {
         match client.delete(*uuid).await {
-            Ok(d) if d.confirmed_by_read => println!("{uuid}: closed (the answer was lost; a read confirmed it)"),
-            Ok(_) => println!("{uuid}: closed"),
+            Ok(d) => {
+                closed += 1;
+                let how = if d.confirmed_by_read { " (the answer was lost; a read confirmed it)" } else { "" };
+                println!("{uuid}: closed{how}");
+            }
             Err(e) if e.is_outcome_unknown() => {
                 not_closed += 1;
                 println!("{uuid}: UNKNOWN whether it was closed: {e}");
             }
-            Err(Error::Conflict(e)) => {
-                not_closed += 1;
-                println!("{uuid}: not closed: {}", e.body.message());
-            }
+            // Refused because of its state: if that state is Closed, what was asked for is so.
+            Err(Error::Conflict(e)) => match client.get(*uuid).await {
+                Ok(account) if account.state == CourseAccountState::Closed => {
+                    (closed, already) = (closed + 1, already + 1);
+                    println!("{uuid}: already closed");
+                }
+                _ => {
+                    not_closed += 1;
+                    println!("{uuid}: not closed: {}", e.body.message());
+                }
+            },
             Err(e) => {
                 not_closed += 1;
                 println!("{uuid}: not closed: {}", explain(&e));
             }
         }
+    }
+    if uuids.len() > 1 {
+        println!("{closed} closed ({already} already), {not_closed} not closed");
     }
     if not_closed > 0 { Err(Failure::Partial) } else { Ok(()) }
 }

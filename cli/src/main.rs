@@ -27,6 +27,9 @@ pub enum Failure {
     Error(String),
     /// Stopped by Ctrl-C (what was done was printed and reported): exit 130.
     Interrupted,
+    /// The reader of the output went away (`list | head`): exit 141 (128 + SIGPIPE, the status a
+    /// shell reports for a tool the closed pipe stopped) without a message.
+    ClosedPipe,
 }
 
 impl<E: std::fmt::Display> From<E> for Failure {
@@ -43,7 +46,8 @@ pub type Outcome = Result<(), Failure>;
     version,
     about = "Manage Waldur course accounts: import a class roster, list, count, close, retry, reconcile.",
     after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\
-                  Exit codes: 0 all done, 1 not everything done, 2 usage/configuration/connection error, 130 interrupted.\n\n\
+                  Exit codes: 0 all done, 1 not everything done, 2 usage/configuration/connection error, 130 interrupted,\n\
+                  141 the output's reader went away (list | head).\n\n\
                   Example:\n  export WALDUR_URL=https://waldur.example.edu WALDUR_TOKEN=...\n  \
                   waldur-course-accounts import --project 7c4b2f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f roster.csv --dry-run"
 )]
@@ -111,5 +115,6 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Interrupted) => ExitCode::from(130),
+        Err(Failure::ClosedPipe) => ExitCode::from(141),
     }
 }

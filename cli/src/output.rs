@@ -11,6 +11,8 @@ use std::io::{IsTerminal, Write};
 
 use waldur_course_accounts::CourseAccount;
 
+use crate::Failure;
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
@@ -48,15 +50,40 @@ pub struct AccountWriter {
     written: u64,
 }
 
+/// A write of the output that failed. A reader that went away (`list | head`) is not an error of
+/// ours: the command stops quietly, as Unix tools do ([`Failure::ClosedPipe`]).
+fn write_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure::ClosedPipe
+    } else {
+        Failure::Error(format!("cannot write the output: {e}"))
+    }
+}
+
+fn csv_failed(e: csv::Error) -> Failure {
+    let text = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => write_failed(io),
+        _ => Failure::Error(format!("cannot write the output: {text}")),
+    }
+}
+
+fn json_failed(e: serde_json::Error) -> Failure {
+    match e.io_error_kind() {
+        Some(kind) => write_failed(kind.into()),
+        None => Failure::Error(format!("cannot write the output: {e}")),
+    }
+}
+
 impl AccountWriter {
-    pub fn new(format: Format) -> Result<AccountWriter, String> {
+    pub fn new(format: Format) -> Result<AccountWriter, Failure> {
         let mut writer =
             AccountWriter { format, out: std::io::BufWriter::new(std::io::stdout()), csv: None, written: 0 };
         match format {
             Format::Json => writer.raw("[")?,
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(std::io::stdout());
-                csv.write_record(COLUMNS).map_err(|e| e.to_string())?;
+                csv.write_record(COLUMNS).map_err(csv_failed)?;
                 writer.csv = Some(csv);
             }
             Format::Table => writer.raw(&format!(
@@ -67,19 +94,19 @@ impl AccountWriter {
         Ok(writer)
     }
 
-    fn raw(&mut self, text: &str) -> Result<(), String> {
-        self.out.write_all(text.as_bytes()).map_err(|e| format!("cannot write the output: {e}"))
+    fn raw(&mut self, text: &str) -> Result<(), Failure> {
+        self.out.write_all(text.as_bytes()).map_err(write_failed)
     }
 
-    pub fn write(&mut self, account: &CourseAccount) -> Result<(), String> {
+    pub fn write(&mut self, account: &CourseAccount) -> Result<(), Failure> {
         match self.format {
             Format::Json => {
                 self.raw(if self.written == 0 { "\n" } else { ",\n" })?;
-                serde_json::to_writer(&mut self.out, account).map_err(|e| format!("cannot write the output: {e}"))?;
+                serde_json::to_writer(&mut self.out, account).map_err(json_failed)?;
             }
             Format::Csv => {
                 let csv = self.csv.as_mut().expect("set for CSV");
-                csv.write_record(cells(account)).map_err(|e| format!("cannot write the output: {e}"))?;
+                csv.write_record(cells(account)).map_err(csv_failed)?;
             }
             Format::Table => {
                 let c = cells(account);
@@ -91,21 +118,21 @@ impl AccountWriter {
     }
 
     /// Closes the output; returns how many accounts were written.
-    pub fn finish(mut self) -> Result<u64, String> {
+    pub fn finish(mut self) -> Result<u64, Failure> {
         if self.format == Format::Json {
             self.raw(if self.written == 0 { "]\n" } else { "\n]\n" })?;
         }
         if let Some(mut csv) = self.csv.take() {
-            csv.flush().map_err(|e| format!("cannot write the output: {e}"))?;
+            csv.flush().map_err(write_failed)?;
         }
-        self.out.flush().map_err(|e| format!("cannot write the output: {e}"))?;
+        self.out.flush().map_err(write_failed)?;
         Ok(self.written)
     }
 }
 
 /// Writes a JSON document to stdout, pretty, with a final newline.
-pub fn json(value: &serde_json::Value) -> Result<(), String> {
+pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| e.to_string())?;
-    out.write_all(b"\n").map_err(|e| e.to_string())
+    serde_json::to_writer_pretty(&mut out, value).map_err(json_failed)?;
+    out.write_all(b"\n").map_err(write_failed)
 }

@@ -273,8 +273,16 @@ async fn list_streams_json_and_csv_and_filters_count_and_close_by_uuid() {
     let closed = run(&waldur, &["close", uuid]).await;
     assert!(closed.status.success() && text(&closed.stdout).contains(&format!("{uuid}: closed")));
     let again = run(&waldur, &["close", uuid]).await;
-    assert_eq!(again.status.code(), Some(1));
-    assert!(text(&again.stdout).contains("not closed: Valid states for operation"), "{}", text(&again.stdout));
+    assert_eq!(again.status.code(), Some(0), "closing a closed account is done");
+    assert_eq!(text(&again.stdout), format!("{uuid}: already closed\n"));
+    // A refusal that stands (Pending cannot be closed) is still one.
+    let pending = waldur.with_state(|w| {
+        let i = w.add(0, "pending@example.edu", "", State::Pending);
+        w.accounts[i].uuid.to_string()
+    });
+    let refused = run(&waldur, &["close", &pending]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stdout).contains("not closed: Valid states for operation"), "{}", text(&refused.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -306,6 +314,12 @@ async fn connection_problems_are_one_clear_line() {
             vec![("WALDUR_URL", Some("http://waldur.example.edu".into()))],
             "refusing to send credentials over plain http",
         ),
+        // A typo in the port of a URL with a password: the URL is not repeated.
+        (vec![("WALDUR_URL", Some("http://someuser:s3cr3tpass@127.0.0.1:99999".into()))], "the base URL is not a URL"),
+        (
+            vec![("WALDUR_URL", Some("https://someuser:s3cr3tpass@waldur.example.edu".into()))],
+            "the base URL holds a user name or password",
+        ),
     ];
     for (env, expected) in cases {
         let mut command = cli(&waldur, &["count"]);
@@ -320,6 +334,7 @@ async fn connection_problems_are_one_clear_line() {
         assert_eq!(out.status.code(), Some(2), "{expected}: {stderr}");
         assert!(stderr.starts_with("error: ") && stderr.contains(expected) && stderr.lines().count() == 1, "{stderr}");
         assert!(!stderr.contains(waldur.token()), "the token is never echoed");
+        assert!(!stderr.contains("s3cr3tpass") && !stderr.contains("someuser"), "credentials in a URL: {stderr}");
     }
 }
 
@@ -337,4 +352,47 @@ async fn against_the_recorded_mock() {
     assert!(listed.iter().any(|a| a["uuid"] == "00000000-0000-4000-8002-000000000007"));
     let retried = run(&waldur, &["retry", "00000000-0000-4000-8002-000000000007"]).await;
     assert!(retried.status.success() && text(&retried.stdout).contains("now Pending"), "{}", text(&retried.stdout));
+}
+
+/// An account that is already Closed is what `close` was asked for: said so and counted done (exit 0),
+/// not "not closed" with the server's 409 text.
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_an_account_that_is_already_closed_is_done() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 0)).await.unwrap();
+    let (closed, open) = waldur.with_state(|w| {
+        let closed = w.add(0, "gone@example.edu", "", State::Closed);
+        let open = w.add(0, "here@example.edu", "", State::Ok);
+        (w.accounts[closed].uuid, w.accounts[open].uuid)
+    });
+    let out = run(&waldur, &["close", &closed.to_string(), &open.to_string()]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(&format!("{closed}: already closed")), "{stdout}");
+    assert!(stdout.contains(&format!("{open}: closed")), "{stdout}");
+    assert!(stdout.ends_with("2 closed (1 already), 0 not closed\n"), "{stdout}");
+}
+
+/// `list | head`: the reader went away; the command stops quietly with the shell's status for a
+/// closed pipe (128 + SIGPIPE), never "error: ... Broken pipe".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_ends_list_quietly() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 2_000)).await.unwrap();
+    for format in ["json", "csv", "table"] {
+        let mut command = cli(&waldur, &["list", "--format", format]);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn().unwrap();
+            // Read one line, then hang up, as `head -1` does.
+            let mut stdout = child.stdout.take().unwrap();
+            let mut first = [0u8; 64];
+            std::io::Read::read(&mut stdout, &mut first).unwrap();
+            drop(stdout);
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
 }
