@@ -56,6 +56,11 @@ pub fn explain(error: &Error) -> String {
             if e.body.message().to_lowercase().contains("expired") { "; it has expired" } else { "" }
         ),
         Error::Forbidden(e) => format!("not allowed: {} (the token's user lacks the permission)", e.body.message()),
+        // Not a token problem, though it would look like one if followed: the token stays behind.
+        Error::Redirected { status, location, .. } => format!(
+            "the server redirects to {location} ({status}), another address, where the token is not sent; if that \
+             is your Waldur, set WALDUR_URL (or --url) to its base"
+        ),
         other => other.to_string(),
     }
 }

@@ -26,7 +26,8 @@ use std::path::PathBuf;
 use futures::StreamExt;
 use serde::Serialize;
 use waldur_course_accounts::{
-    BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, EmailKey, SkipReason, Uuid,
+    BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, EmailKey, Error,
+    Reconciliation, SkipReason, StatusCode, Uuid,
 };
 
 use crate::connect::explain;
@@ -266,7 +267,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !to_create.is_empty() {
-        create(client, &args, plan, &to_create, &mut ledger).await?;
+        create(client, &args, (plan, &found), &to_create, &mut ledger).await?;
     }
     ledger.write(true)?;
     finish(&ledger)
@@ -276,8 +277,16 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
 const CLOSED: &str = "has a closed account: Waldur's bulk create will not make a new one";
 
 /// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
-/// as it arrives.
-async fn create(client: &Client, args: &Args, plan: BulkPlan, rows: &[Row], ledger: &mut Ledger) -> Outcome {
+/// as it arrives. A chunk the server refused without doing anything because it is busy (429, 503) is
+/// waited out and sent again (see [`wait_out`]); while it waits, no other chunk is sent, which is
+/// what a rate limit asks for.
+async fn create(
+    client: &Client,
+    args: &Args,
+    (plan, found): (BulkPlan, &Reconciliation),
+    rows: &[Row],
+    ledger: &mut Ledger,
+) -> Outcome {
     let chunk_size = args.chunk_size as usize;
     let options = BulkOptions { chunk_size, stop_on_error: false };
     let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
@@ -287,30 +296,45 @@ async fn create(client: &Client, args: &Args, plan: BulkPlan, rows: &[Row], ledg
     // One listener for the whole run: a signal that arrives while a chunk is being recorded is kept.
     let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
-        tokio::select! {
-            next = chunks.next() => {
-                let Some(chunk) = next else { break };
-                done += chunk.emails.len();
-                let line = record(ledger, &chunk);
-                progress.chunk(&line, chunk.emails.len() as u64);
-                // At most once a second: rewriting the whole report after every small chunk would cost
-                // time that grows with the square of the roster. Ctrl-C and the end write it anyway.
-                if last_write.elapsed() >= std::time::Duration::from_secs(1) {
-                    ledger.write(false)?;
-                    last_write = std::time::Instant::now();
-                }
+        // The chunk being sent, should Ctrl-C come: the rows after those already recorded.
+        let in_flight: Vec<&str> = rows.iter().skip(done).take(chunk_size).map(|r| r.email.as_str()).collect();
+        let mut chunk = tokio::select! {
+            next = chunks.next() => match next { Some(chunk) => chunk, None => break },
+            _ = &mut interrupted => return interrupt(ledger, &progress, &in_flight, INTERRUPTED_SENDING),
+        };
+        let number = chunk.number;
+        let mut tries = 1;
+        while let ChunkStatus::Refused(error) = &chunk.status
+            && let Some(wait) = wait_out(error, tries)
+        {
+            progress.say(&format!(
+                "chunk {}: refused, nothing was created ({}); sending it again in {} s (try {} of {REFUSAL_TRIES})",
+                number + 1,
+                explain(error),
+                wait.as_secs_f64().ceil(),
+                tries + 1
+            ));
+            let emails: Vec<&str> = chunk.emails.iter().map(String::as_str).collect();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_WAITING),
             }
-            _ = &mut interrupted => {
-                progress.finish();
-                // The chunk being sent may or may not have been created.
-                for row in rows.iter().skip(done).take(chunk_size) {
-                    ledger.set(Entry::new(row.line, Some(&row.email), Status::Uncertain)
-                        .with_message("interrupted while its chunk was being sent"));
-                }
-                ledger.write(false)?;
-                eprintln!("interrupted: the report says what was done; run the same command again to finish (it skips what exists)");
-                return Err(Failure::Interrupted);
-            }
+            let again = BulkPlan::new(BulkInput::new(chunk.emails.iter().cloned())?, found);
+            let mut resent = Box::pin(client.create_bulk_stream(again, &options));
+            chunk = tokio::select! {
+                next = resent.next() => match next { Some(chunk) => chunk, None => break },
+                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_SENDING),
+            };
+            tries += 1;
+        }
+        done += chunk.emails.len();
+        let line = record(ledger, number, &chunk);
+        progress.chunk(&line, chunk.emails.len() as u64);
+        // At most once a second: rewriting the whole report after every small chunk would cost
+        // time that grows with the square of the roster. Ctrl-C and the end write it anyway.
+        if last_write.elapsed() >= std::time::Duration::from_secs(1) {
+            ledger.write(false)?;
+            last_write = std::time::Instant::now();
         }
     }
     progress.finish();
@@ -318,8 +342,47 @@ async fn create(client: &Client, args: &Args, plan: BulkPlan, rows: &[Row], ledg
     Ok(())
 }
 
+/// Tries of one chunk the server refused because it was busy, the first send included.
+const REFUSAL_TRIES: u32 = 5;
+/// A server that asks for a longer pause than this (`Retry-After`) is not waited for: the chunk is
+/// reported failed, and a later re-run sends it.
+const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long to wait before sending a refused chunk again, if at all. Only a refusal that says the
+/// server did nothing because it is busy qualifies: 429 and 503 (Waldur's throttling and a proxy's
+/// maintenance answer). Sending such a chunk again cannot make an account twice, since the
+/// server made none. `Retry-After` when given, else 1, 2, 4, 8 s.
+fn wait_out(error: &Error, tries: u32) -> Option<std::time::Duration> {
+    let refusal = match error {
+        Error::RateLimited(e) => e,
+        Error::Server(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => e,
+        _ => return None,
+    };
+    let wait = refusal.retry_after.unwrap_or(std::time::Duration::from_secs(1 << (tries - 1).min(3)));
+    (tries < REFUSAL_TRIES && wait <= LONGEST_WAIT).then_some(wait)
+}
+
+const INTERRUPTED_SENDING: &str = "interrupted while its chunk was being sent";
+const INTERRUPTED_WAITING: &str = "interrupted while its refused chunk waited to be sent again";
+
+/// Ctrl-C: the rows of the chunk at hand are marked (`why`), the report written, and the run ends.
+fn interrupt(ledger: &mut Ledger, progress: &Progress, emails: &[&str], why: &str) -> Outcome {
+    progress.finish();
+    // A chunk being sent may or may not have been created; one waiting to be sent again was not.
+    let status = if why == INTERRUPTED_WAITING { Status::NotAttempted } else { Status::Uncertain };
+    for email in emails {
+        let line = ledger.line(email).unwrap_or(0);
+        ledger.set(Entry::new(line, Some(email), status).with_message(why));
+    }
+    ledger.write(false)?;
+    eprintln!(
+        "interrupted: the report says what was done; run the same command again to finish (it skips what exists)"
+    );
+    Err(Failure::Interrupted)
+}
+
 /// Records one chunk's outcome; returns a one-line summary of it.
-fn record(ledger: &mut Ledger, chunk: &ChunkOutcome) -> String {
+fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -> String {
     let entry =
         |ledger: &Ledger, email: &str, status: Status| Entry::new(ledger.line(email).unwrap_or(0), Some(email), status);
     match &chunk.status {
@@ -337,7 +400,7 @@ fn record(ledger: &mut Ledger, chunk: &ChunkOutcome) -> String {
                 );
                 ledger.set(e);
             }
-            format!("chunk {}: {} created, {} already present", chunk.number + 1, accounts.len(), not_returned.len())
+            format!("chunk {}: {} created, {} already present", number + 1, accounts.len(), not_returned.len())
         }
         ChunkStatus::Refused(e) => {
             for (i, email) in chunk.emails.iter().enumerate() {
@@ -347,16 +410,16 @@ fn record(ledger: &mut Ledger, chunk: &ChunkOutcome) -> String {
                 let entry = entry(ledger, email, Status::Failed).with_message(message);
                 ledger.set(entry);
             }
-            format!("chunk {}: {} refused: {}", chunk.number + 1, chunk.emails.len(), explain(e))
+            format!("chunk {}: {} refused: {}", number + 1, chunk.emails.len(), explain(e))
         }
         ChunkStatus::Uncertain(e) | ChunkStatus::Unreadable(e) => {
             for email in &chunk.emails {
                 let entry = entry(ledger, email, Status::Uncertain).with_message(e.to_string());
                 ledger.set(entry);
             }
-            format!("chunk {}: {} uncertain: {e}", chunk.number + 1, chunk.emails.len())
+            format!("chunk {}: {} uncertain: {e}", number + 1, chunk.emails.len())
         }
-        ChunkStatus::NotAttempted => format!("chunk {}: not attempted", chunk.number + 1),
+        ChunkStatus::NotAttempted => format!("chunk {}: not attempted", number + 1),
     }
 }
 
@@ -385,11 +448,22 @@ async fn settle(client: &Client, project: Uuid, ledger: &mut Ledger) {
     }
 }
 
-/// Prints the summary and the rows that need attention; the exit code follows.
+/// Prints the rows that need attention, grouped by what happened to them (one refused chunk of 100
+/// is one line, not 100), the summary, and the next step; the exit code follows: 0 all done, 3 all
+/// done but rows of the roster that cannot be imported, 1 writes that failed or are uncertain.
 fn finish(ledger: &Ledger) -> Outcome {
+    let mut groups: BTreeMap<(Status, &str), Vec<&Entry>> = BTreeMap::new();
     for e in ledger.entries.values().filter(|e| !e.status.is_fine() && e.status != Status::Invalid) {
-        let message = e.message.as_deref().unwrap_or("");
-        println!("line {}: {}: {} {message}", e.line, e.status.name(), e.email.as_deref().unwrap_or(""));
+        groups.entry((e.status, e.message.as_deref().unwrap_or(""))).or_default().push(e);
+    }
+    for ((status, message), entries) in &groups {
+        match entries.as_slice() {
+            [e] => println!("line {}: {}: {} {message}", e.line, status.name(), e.email.as_deref().unwrap_or("")),
+            many => {
+                let lines = ranges(many.iter().map(|e| e.line));
+                println!("{}: {} rows (lines {lines}): {message}", status.name(), many.len());
+            }
+        }
     }
     let counts = ledger.counts();
     let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.name())).collect();
@@ -397,7 +471,34 @@ fn finish(ledger: &Ledger) -> Outcome {
     if let Some(path) = &ledger.report {
         println!("report: {}", path.display());
     }
-    if counts.keys().all(|s| s.is_fine()) { Ok(()) } else { Err(Failure::Partial) }
+    let unfinished = counts.keys().any(|s| !s.is_fine() && *s != Status::Invalid);
+    let invalid = counts.contains_key(&Status::Invalid);
+    if unfinished {
+        println!(
+            "next: run the same command again: it sends only what the project still lacks; `waldur-course-accounts \
+             reconcile --project {} {}` shows where every row stands",
+            ledger.project, ledger.roster
+        );
+        Err(Failure::Partial)
+    } else if invalid {
+        println!("next: correct the invalid lines named above and run the same command again");
+        Err(Failure::InputRejected)
+    } else {
+        Ok(())
+    }
+}
+
+/// Line numbers as ranges: `2-41, 43, 50-51`.
+fn ranges(lines: impl Iterator<Item = u64>) -> String {
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for line in lines {
+        match spans.last_mut() {
+            Some((_, end)) if *end + 1 == line => *end = line,
+            _ => spans.push((line, line)),
+        }
+    }
+    let span = |(a, b): &(u64, u64)| if a == b { a.to_string() } else { format!("{a}-{b}") };
+    spans.iter().map(span).collect::<Vec<_>>().join(", ")
 }
 
 /// A progress bar on a terminal, plain lines otherwise (both on stderr).
@@ -423,6 +524,14 @@ impl Progress {
                 bar.inc(emails);
                 bar.set_message(line.to_string());
             }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// A line that must be seen now (above the bar on a terminal).
+    fn say(&self, line: &str) {
+        match &self.0 {
+            Some(bar) => bar.println(line),
             None => eprintln!("{line}"),
         }
     }

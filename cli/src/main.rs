@@ -2,9 +2,12 @@
 //! their options (clap), runs the one that was asked for, and maps its outcome to the exit code; the
 //! work is in one module per command group, all on top of the `waldur-course-accounts` crate.
 //!
-//! Exit codes: 0 everything done; 1 the command ran but not everything was done (a row invalid, an
-//! account not created or not closed, an outcome unknown); 2 bad usage, configuration, input file or
-//! connection (one line on stderr says which); 130 interrupted.
+//! Exit codes (the `Failure` variants; README's "Command line" documents them for scripts): 0
+//! everything done; 1 the command ran but not everything was done (an account not created or not
+//! closed, an outcome unknown; reconcile: the roster and the project differ); 2 bad usage,
+//! configuration, input file or connection (one line on stderr says which); 3 everything done but
+//! input lines that cannot be used (import's invalid rows); 130 interrupted; 141 the output's reader
+//! went away.
 
 mod accounts;
 mod close;
@@ -23,6 +26,9 @@ use clap::{Parser, Subcommand};
 pub enum Failure {
     /// Ran to the end, but not everything was done (details were printed): exit 1.
     Partial,
+    /// Did everything it could, but some of the input cannot be used (import: invalid roster lines,
+    /// named in the output): exit 3. Fixing the input and running again finishes the work.
+    InputRejected,
     /// Could not do its work: exit 2 with this one-line message.
     Error(String),
     /// Stopped by Ctrl-C (what was done was printed and reported): exit 130.
@@ -46,7 +52,8 @@ pub type Outcome = Result<(), Failure>;
     version,
     about = "Manage Waldur course accounts: import a class roster, list, count, close, retry, reconcile.",
     after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\
-                  Exit codes: 0 all done, 1 not everything done, 2 usage/configuration/connection error, 130 interrupted,\n\
+                  Exit codes: 0 all done, 1 not everything done (writes failed or uncertain; reconcile: differences),\n\
+                  2 usage/configuration/connection error, 3 all done except invalid input lines, 130 interrupted,\n\
                   141 the output's reader went away (list | head).\n\n\
                   Example:\n  export WALDUR_URL=https://waldur.example.edu WALDUR_TOKEN=...\n  \
                   waldur-course-accounts import --project 7c4b2f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f roster.csv --dry-run"
@@ -110,6 +117,7 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Partial) => ExitCode::from(1),
+        Err(Failure::InputRejected) => ExitCode::from(3),
         Err(Failure::Error(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

@@ -98,11 +98,12 @@ async fn a_real_roster_with_bom_semicolons_and_bad_rows_imports_and_reports_per_
     .await;
     assert_eq!(
         out.status.code(),
-        Some(1),
-        "an invalid row means not everything was imported\n{}{}",
+        Some(3),
+        "every valid row imported, an invalid one left: exit 3, not the 1 of failed writes\n{}{}",
         text(&out.stdout),
         text(&out.stderr)
     );
+    assert!(text(&out.stdout).contains("next: correct the invalid lines"), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("class.csv: line 3: the email contains a character"), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("bob(at)"), "no address in error text");
     assert_eq!(accounts_with(&waldur, "ada@example.edu"), 1);
@@ -395,4 +396,37 @@ async fn a_closed_pipe_ends_list_quietly() {
         assert_eq!(out.status.code(), Some(141), "{format}: {stderr}");
         assert!(stderr.is_empty(), "{format}: {stderr}");
     }
+}
+
+/// A server that redirects every request to another origin (a load balancer moved to a new name, a
+/// plain-http front sending to https): said as such, not as "Waldur refused the token".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_to_another_host_is_said_as_such() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let answer = "HTTP/1.1 302 Found\r\nlocation: https://waldur.example.org/api/marketplace-course-accounts/?email=x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let mut command = Command::new(BIN);
+    command
+        .args(["count"])
+        .env("WALDUR_URL", format!("http://{addr}"))
+        .env("WALDUR_TOKEN", "t0ken")
+        .stdin(Stdio::null());
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("redirects to https://waldur.example.org/api/marketplace-course-accounts/ (302 Found)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("refused the token") && !stderr.contains("email=x"), "{stderr}");
 }

@@ -169,6 +169,7 @@ impl ClientBuilder {
             Some(http) => (http, chose_user_agent.then_some(user_agent), self.timeout),
             None => {
                 let http = reqwest::Client::builder()
+                    .redirect(same_origin_redirects())
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     .user_agent(user_agent)
@@ -338,6 +339,22 @@ impl Client {
             }),
         }
     }
+}
+
+/// Redirects are followed within the origin the request went to (a missing trailing slash, a moved
+/// path), up to 10. One to another origin is not: reqwest would drop the credentials there, and the
+/// other server's 401 would read as a refused token. The 3xx comes back as [`Error::Redirected`].
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// A 404 or 405 to `retry` from a server that lacks the operation.

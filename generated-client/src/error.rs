@@ -246,6 +246,21 @@ pub enum Error {
     /// Any other status the call does not succeed with.
     #[error("unexpected status: {0}")]
     UnexpectedStatus(Box<ApiError>),
+    /// The server answered with a redirect to another origin (host, port or scheme), which the client
+    /// does not follow: credentials are not sent to another origin, so the request would reach it
+    /// unauthenticated. Nothing was done. Use the address it points to as the base URL if it is
+    /// Waldur's.
+    #[error(
+        "{request}: the server redirects to {location} ({status}); the client does not follow a redirect to another origin, where the token would not be sent: use that address as the base URL"
+    )]
+    Redirected {
+        /// The request that was redirected.
+        request: RequestInfo,
+        /// The redirect status (301, 302, 307, 308, ...).
+        status: StatusCode,
+        /// Where it points: origin and path, without the query (which may hold filter values).
+        location: String,
+    },
     /// Connecting, sending or receiving failed, or the timeout passed.
     #[error("{request}: transport error: {reason}")]
     Transport {
@@ -326,7 +341,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode(d) => d.status,
-            Error::Unsupported { status, .. } => Some(*status),
+            Error::Unsupported { status, .. } | Error::Redirected { status, .. } => Some(*status),
             other => other.api().map(|e| e.status),
         }
     }

@@ -83,6 +83,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
 /// An error response, read (bounded) and classified by status.
 pub(crate) async fn error_from_response(request: RequestInfo, response: Response) -> Error {
     let status = response.status();
+    if status.is_redirection()
+        && let Some(location) = redirect_target(&response)
+    {
+        return Error::Redirected { request, status, location };
+    }
     let retry_after = retry::retry_after(response.headers());
     let body = match read_limited(response.content_length(), response.bytes_stream(), MAX_ERROR_BODY_BYTES).await {
         Ok(Ok(bytes)) => ErrorBody::parse(&bytes),
@@ -95,6 +100,18 @@ pub(crate) async fn error_from_response(request: RequestInfo, response: Response
         },
     };
     Error::from_status(request, status, body, retry_after)
+}
+
+/// Where a redirect the client did not follow points (see `ClientBuilder::build`): origin and path,
+/// the query left out.
+fn redirect_target(response: &Response) -> Option<String> {
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let mut target = response.url().join(location).ok()?;
+    target.set_query(None);
+    target.set_fragment(None);
+    let _ = target.set_password(None);
+    let _ = target.set_username("");
+    Some(target.to_string())
 }
 
 /// A full read of a success body (the send path already bounds it), decoded as `T`.

@@ -145,3 +145,48 @@ fn a_base_url_with_a_password_is_refused_without_repeating_it() {
     assert!(matches!(err, Error::Config(ConfigError::NotAUrl(_))), "{err:?}");
     assert!(!err.to_string().contains("s3cr3tpass"), "{err}");
 }
+
+/// A redirect within the server is followed, with the token; one to another origin is not (the token
+/// would not go along, and the other server's 401 would read as a bad token): it is
+/// `Error::Redirected`, naming where it points without the query.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_reported_not_followed() {
+    let elsewhere = list_server().await;
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path(LIST))
+        .and(wiremock::matchers::query_param("state", "OK"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}{LIST}?email=ada%40example.edu", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path(LIST))
+        .and(wiremock::matchers::query_param("state", "Erred"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", format!("/moved{LIST}").as_str()))
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path(format!("/moved{LIST}")))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-result-count", "7"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client.count(&Filter::new().state(CourseAccountState::Ok).email("ada@example.edu")).await.unwrap_err();
+    match &err {
+        Error::Redirected { status, location, .. } => {
+            assert_eq!(status.as_u16(), 302);
+            assert_eq!(location, &format!("{}{LIST}", elsewhere.uri()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.to_string().contains("ada"), "{err}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "nothing reached the other origin");
+
+    assert_eq!(client.count(&Filter::new().state(CourseAccountState::Erred)).await.unwrap(), 7);
+    let requests = server.received_requests().await.unwrap();
+    let moved = requests.iter().find(|r| r.url.path().starts_with("/moved")).expect("the redirect was followed");
+    assert_eq!(moved.headers.get("authorization").unwrap(), &format!("Token {TOKEN}"));
+}
