@@ -1,5 +1,6 @@
 //! `close`: accounts by UUID, or every account of a project (`--all`): a snapshot first, confirmation
-//! on a terminal unless `--yes`, then the closes, with one result line per account.
+//! on a terminal unless `--yes`, then the closes, with one result line per account (`--quiet`: only
+//! the ones not closed, and the summary); `--all --dry-run` lists what would be closed.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -25,10 +26,14 @@ pub struct Args {
     /// Closes at a time, with --all.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=32))]
     concurrency: u64,
+    /// With --all: read the project and list what would be closed; close nothing.
+    #[arg(long, requires = "all")]
+    dry_run: bool,
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
     match (args.all, args.project) {
+        (true, Some(project)) if args.dry_run => dry_run(client, project).await,
         (true, Some(project)) => all(client, project, args.yes, args.concurrency as usize).await,
         _ => each(client, &args.uuids).await,
     }
@@ -41,7 +46,9 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
             Ok(d) => {
                 closed += 1;
                 let how = if d.confirmed_by_read { " (the answer was lost; a read confirmed it)" } else { "" };
-                println!("{uuid}: closed{how}");
+                if !crate::quiet() {
+                    println!("{uuid}: closed{how}");
+                }
             }
             Err(e) if e.is_outcome_unknown() => {
                 not_closed += 1;
@@ -51,7 +58,9 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
             Err(Error::Conflict(e)) => match client.get(*uuid).await {
                 Ok(account) if account.state == CourseAccountState::Closed => {
                     (closed, already) = (closed + 1, already + 1);
-                    println!("{uuid}: already closed");
+                    if !crate::quiet() {
+                        println!("{uuid}: already closed");
+                    }
                 }
                 _ => {
                     not_closed += 1;
@@ -68,6 +77,25 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
         println!("{closed} closed ({already} already), {not_closed} not closed");
     }
     if not_closed > 0 { Err(Failure::Partial) } else { Ok(()) }
+}
+
+/// What `--all` would close: the project's open accounts, one line each, and their count.
+async fn dry_run(client: &Client, project: Uuid) -> Outcome {
+    let mut open = 0;
+    let mut total = 0;
+    let mut accounts = client.list(Filter::new().project(project));
+    while let Some(account) = futures::TryStreamExt::try_next(&mut accounts).await.map_err(|e| explain(&e))? {
+        total += 1;
+        if account.state != CourseAccountState::Closed {
+            open += 1;
+            if !crate::quiet() {
+                let email = account.email.as_deref().map(String::as_str).unwrap_or("");
+                println!("would close: {} ({}) {email}", account.uuid, account.state);
+            }
+        }
+    }
+    println!("dry run: {open} of the project's {total} accounts would be closed; nothing was sent");
+    Ok(())
 }
 
 async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> Outcome {
@@ -99,6 +127,7 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
     for outcome in &report.accounts {
         let uuid = outcome.uuid;
         match &outcome.status {
+            CloseStatus::Closed if crate::quiet() => {}
             CloseStatus::Closed => println!("{uuid}: closed"),
             CloseStatus::AlreadyClosed => {}
             CloseStatus::Refused(e) => println!("{uuid}: not closed ({}): {}", outcome.state_before, refusal(e)),

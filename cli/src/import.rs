@@ -253,7 +253,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         );
     }
     if args.dry_run {
-        for account in plan.to_send() {
+        for account in plan.to_send().iter().filter(|_| !crate::quiet()) {
             println!("would create: line {}: {}", ledger.line(&account.email).unwrap_or(0), account.email);
         }
         println!("dry run: nothing was sent");
@@ -506,6 +506,9 @@ struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
     fn new(total: u64) -> Progress {
+        if crate::quiet() {
+            return Progress(None);
+        }
         if !std::io::stderr().is_terminal() {
             return Progress(None);
         }
@@ -524,6 +527,7 @@ impl Progress {
                 bar.inc(emails);
                 bar.set_message(line.to_string());
             }
+            None if crate::quiet() => {}
             None => eprintln!("{line}"),
         }
     }

@@ -21,6 +21,7 @@ mod roster;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use waldur_course_accounts::Client;
 
 /// How a command ended, beyond plain success.
 pub enum Failure {
@@ -61,6 +62,9 @@ pub type Outcome = Result<(), Failure>;
 struct Cli {
     #[command(flatten)]
     connection: connect::Connection,
+    /// Print only summaries, refusals and errors: no progress and no line per account.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,22 +100,68 @@ enum Command {
     /// Compare a roster with a project: missing accounts, accounts not on the roster, Erred/Pending ones.
     #[command(after_help = "Example:\n  waldur-course-accounts reconcile --project UUID roster.csv --format json")]
     Reconcile(reconcile::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  waldur-course-accounts completions bash > ~/.local/share/bash-completion/completions/waldur-course-accounts\n  \
+                            waldur-course-accounts completions zsh > ~/.zfunc/_waldur-course-accounts"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `waldur-course-accounts man > waldur-course-accounts.1`.
+    Man,
+}
+
+/// `--quiet`, set once at start: what the commands print beyond summaries, refusals and errors.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether lines per account and progress are left out (`--quiet`).
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The documents the command line carries about itself; they need no connection.
+fn describe(command: &Command) -> Option<Outcome> {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    let mut out = std::io::stdout();
+    let written = match command {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut cli, "waldur-course-accounts", &mut out);
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(cli).render(&mut out),
+        _ => return None,
+    };
+    Some(written.map_err(|e| Failure::Error(format!("cannot write the output: {e}"))))
+}
+
+/// The commands that talk to Waldur.
+async fn run(client: &Client, command: Command) -> Outcome {
+    match command {
+        Command::List(args) => accounts::list(client, args).await,
+        Command::Count(args) => accounts::count(client, args).await,
+        Command::Get(args) => accounts::get(client, args).await,
+        Command::Create(args) => accounts::create(client, args).await,
+        Command::Retry(args) => accounts::retry(client, args).await,
+        Command::Import(args) => import::run(client, args).await,
+        Command::Close(args) => close::run(client, args).await,
+        Command::Reconcile(args) => reconcile::run(client, args).await,
+        // Answered by `describe` before any connection.
+        Command::Completions { .. } | Command::Man => Ok(()),
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match connect::client(&cli.connection) {
-        Err(e) => Err(e),
-        Ok(client) => match cli.command {
-            Command::List(args) => accounts::list(&client, args).await,
-            Command::Count(args) => accounts::count(&client, args).await,
-            Command::Get(args) => accounts::get(&client, args).await,
-            Command::Create(args) => accounts::create(&client, args).await,
-            Command::Retry(args) => accounts::retry(&client, args).await,
-            Command::Import(args) => import::run(&client, args).await,
-            Command::Close(args) => close::run(&client, args).await,
-            Command::Reconcile(args) => reconcile::run(&client, args).await,
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    let outcome = match describe(&cli.command) {
+        Some(written) => written,
+        None => match connect::client(&cli.connection) {
+            Ok(client) => run(&client, cli.command).await,
+            Err(e) => Err(e),
         },
     };
     match outcome {

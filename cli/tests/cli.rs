@@ -239,6 +239,14 @@ async fn close_all_over_several_pages_needs_yes_without_a_terminal_and_reports_e
 
     let open = waldur.with_state(|w| w.accounts.iter().filter(|a| a.project == 0 && a.state != State::Closed).count());
     assert!(open > 300, "more than one page: {open}");
+    // A dry run lists what would be closed and sends nothing.
+    let dry = run(&waldur, &["close", "--project", &project(), "--all", "--dry-run"]).await;
+    let stdout = text(&dry.stdout);
+    assert!(dry.status.success(), "{stdout}{}", text(&dry.stderr));
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("would close: ")).count(), open);
+    assert!(stdout.contains(&format!("dry run: {open} of the project's")), "{stdout}");
+    assert_eq!(writes(&waldur), 0);
+
     let out = run(&waldur, &["close", "--project", &project(), "--all", "--yes"]).await;
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -429,4 +437,40 @@ async fn a_redirect_to_another_host_is_said_as_such() {
         "{stderr}"
     );
     assert!(!stderr.contains("refused the token") && !stderr.contains("email=x"), "{stderr}");
+}
+
+/// Completions and the manual page are there without a server, URL or token.
+#[test]
+fn shell_completions_and_a_man_page_need_no_connection() {
+    for (args, expected) in [
+        (vec!["completions", "bash"], "complete -F _waldur__course__accounts"),
+        (vec!["completions", "zsh"], "#compdef waldur-course-accounts"),
+        (vec!["completions", "fish"], "complete -c waldur-course-accounts"),
+        (vec!["man"], ".TH waldur-course-accounts"),
+    ] {
+        let out = Command::new(BIN).args(&args).env_remove("WALDUR_URL").env_remove("WALDUR_TOKEN").output().unwrap();
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(stdout.contains(expected), "{args:?}: {}", &stdout[..stdout.len().min(300)]);
+        assert!(stdout.contains("import") && stdout.contains("reconcile"), "{args:?} covers every command");
+    }
+}
+
+/// `--quiet`: no progress and no line per account or chunk; the summary and the report stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_keeps_only_the_summary() {
+    // 7.8.7 creates accounts OK at once, so that close has something to close.
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V7_8_7, 3)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let emails: String = (0..250).map(|i| format!("quiet{i}@example.edu\n")).collect();
+    let roster = write(dir.path(), "class.csv", format!("email\n{emails}").as_bytes());
+    let out = run(&waldur, &["import", "--project", &project(), &roster, "--quiet"]).await;
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "no chunk lines");
+    assert!(text(&out.stdout).contains("summary: 250 created"), "{}", text(&out.stdout));
+    let closed = run(&waldur, &["close", "--project", &project(), "--all", "--yes", "-q"]).await;
+    let stdout = text(&closed.stdout);
+    assert!(closed.status.success(), "{stdout}");
+    assert!(!stdout.contains(": closed"), "no line per account: {stdout}");
+    assert!(stdout.contains("summary: "), "{stdout}");
 }
