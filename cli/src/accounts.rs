@@ -57,8 +57,17 @@ pub async fn list(client: &Client, args: ListArgs) -> Outcome {
     let filter = args.filter.to_filter()?;
     let mut writer = AccountWriter::new(output::resolve(args.format))?;
     let mut accounts = client.list_with_page_size(filter, args.page_size);
-    while let Some(account) = accounts.try_next().await.map_err(|e| explain(&e))? {
-        writer.write(&account)?;
+    loop {
+        match accounts.try_next().await {
+            Ok(Some(account)) => writer.write(&account)?,
+            Ok(None) => break,
+            // What was written stays well-formed (the JSON array closed): a reader parses it, and the
+            // exit status says it is short.
+            Err(e) => {
+                writer.finish()?;
+                return Err(Failure::Error(format!("the list is incomplete: {}", explain(&e))));
+            }
+        }
     }
     writer.finish()?;
     Ok(())

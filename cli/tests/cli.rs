@@ -474,3 +474,68 @@ async fn quiet_keeps_only_the_summary() {
     assert!(!stdout.contains(": closed"), "no line per account: {stdout}");
     assert!(stdout.contains("summary: "), "{stdout}");
 }
+
+/// A list that fails midway (page 2 answers 500) leaves well-formed output: the JSON array closed,
+/// the CSV rows so far; the exit status (2) and stderr say it is short.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_that_fails_midway_leaves_well_formed_output_and_says_so() {
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 1)).await.unwrap();
+    let page = waldur_course_accounts::reqwest::Client::new()
+        .get(format!("{}/api/marketplace-course-accounts/?page_size=1", waldur.base_url()))
+        .header("authorization", format!("Token {}", waldur.token()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let page = page.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = vec![0u8; 8192];
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let answer = if request.contains("page=2") {
+                        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\noops!"
+                            .to_string()
+                    } else {
+                        format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-result-count: 2\r\nlink: <http://{addr}/api/marketplace-course-accounts/?page=2&page_size=300>; rel=\"next\"\r\ncontent-length: {}\r\n\r\n{page}",
+                            page.len()
+                        )
+                    };
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    for format in ["json", "csv"] {
+        let mut command = Command::new(BIN);
+        command
+            .args(["list", "--format", format])
+            .env("WALDUR_URL", format!("http://{addr}"))
+            .env("WALDUR_TOKEN", "t0ken")
+            .stdin(Stdio::null());
+        let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(stderr.starts_with("error: the list is incomplete: ") && stderr.contains("500"), "{stderr}");
+        match format {
+            "json" => {
+                let parsed: Vec<serde_json::Value> = serde_json::from_str(&stdout).expect("a closed JSON array");
+                assert_eq!(parsed.len(), 1, "{stdout}");
+            }
+            _ => assert_eq!(stdout.lines().count(), 2, "the header and the one row fetched: {stdout}"),
+        }
+    }
+}
