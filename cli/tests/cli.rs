@@ -539,3 +539,116 @@ async fn a_list_that_fails_midway_leaves_well_formed_output_and_says_so() {
         }
     }
 }
+
+/// A chunk refused with 429 (Retry-After) and then 503 changed nothing on the server, so the import
+/// waits each out and sends the chunk again within the run, saying so; the run ends done (exit 0).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chunk_refused_with_429_or_503_is_waited_out_and_sent_again() {
+    use waldur_course_accounts_testkit::faults::{Fault, FaultPlan, FaultProxy};
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 0)).await.unwrap();
+    let plan = FaultPlan {
+        first: vec![Some(Fault::RateLimited), Some(Fault::Unavailable)],
+        only: Some(("POST".into(), "/create_bulk/".into())),
+        ..FaultPlan::none(7)
+    };
+    let proxy = FaultProxy::start(waldur.addr(), plan).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let emails: String = (0..30).map(|i| format!("busy{i}@example.edu\n")).collect();
+    let roster = write(dir.path(), "class.csv", format!("email\n{emails}").as_bytes());
+    let mut command = cli(&waldur, &["import", "--project", &project(), &roster, "--chunk-size", "10"]);
+    command.env("WALDUR_URL", proxy.base_url());
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("chunk 1: refused, nothing was created (rate limited: "), "{stderr}");
+    assert!(stderr.contains("sending it again in 1 s (try 2 of 5)"), "Retry-After is honoured: {stderr}");
+    assert!(stderr.contains("sending it again in 2 s (try 3 of 5)"), "then backoff: {stderr}");
+    assert!(started.elapsed() >= Duration::from_secs(3), "it waited");
+    assert!(stdout.contains("summary: 30 created"), "{stdout}");
+    assert!((0..30).all(|i| accounts_with(&waldur, &format!("busy{i}@example.edu")) == 1));
+    let faults: Vec<Option<Fault>> = proxy.injected().iter().filter(|i| i.method == "POST").map(|i| i.fault).collect();
+    assert_eq!(faults, [Some(Fault::RateLimited), Some(Fault::Unavailable), None, None, None]);
+}
+
+/// Import and `close --all` through lost answers, resets, 429, 503 and slow answers (seeded: a
+/// failing seed replays), run again until done: after every run no student has two accounts, every
+/// roster line is in the report, and the report agrees with the server.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_and_close_all_under_faults_never_duplicate_lose_or_misreport() {
+    use waldur_course_accounts_testkit::faults::{Fault, FaultPlan, FaultProxy};
+    let mut kinds = std::collections::BTreeMap::new();
+    for (seed, flavour) in [(1, Flavour::V7_8_7), (2, Flavour::V7_8_7), (3, Flavour::V8_1)] {
+        let waldur = StandIn::start(Waldur::seeded(flavour, 0)).await.unwrap();
+        let plan =
+            FaultPlan { lost: 60, reset: 60, rate_limited: 40, unavailable: 40, slow: 40, ..FaultPlan::none(seed) };
+        let proxy = FaultProxy::start(waldur.addr(), plan).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let emails: Vec<String> = (0..120).map(|i| format!("soak{i}@example.edu")).collect();
+        let roster = write(dir.path(), "class.csv", format!("email\n{}\n", emails.join("\n")).as_bytes());
+        let report_path = dir.path().join("report.json");
+        let report_arg = report_path.to_str().unwrap().to_string();
+        let mut finished = false;
+        for run_number in 1..=8 {
+            let args = ["import", "--project", &project(), &roster, "--chunk-size", "10", "--report", &report_arg];
+            let mut command = cli(&waldur, &args);
+            command.env("WALDUR_URL", proxy.base_url());
+            let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+            let context = format!("seed {seed}, run {run_number}: {}{}", text(&out.stdout), text(&out.stderr));
+            for email in &emails {
+                assert!(accounts_with(&waldur, email) <= 1, "{email} has two accounts; {context}");
+            }
+            let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+            let rows = report["rows"].as_array().unwrap();
+            assert_eq!(rows.len(), emails.len(), "every line is in the report; {context}");
+            for row in rows {
+                let email = row["email"].as_str().unwrap();
+                let on_server = accounts_with(&waldur, email);
+                match row["status"].as_str().unwrap() {
+                    "created" | "already_present" => assert_eq!(on_server, 1, "{email}: {row}; {context}"),
+                    "failed" | "not_attempted" => assert_eq!(on_server, 0, "{email}: {row}; {context}"),
+                    "uncertain" => {}
+                    other => panic!("{email}: {other}; {context}"),
+                }
+            }
+            if out.status.code() == Some(0) {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished, "seed {seed}: the import did not settle in 8 runs");
+        assert!(emails.iter().all(|e| accounts_with(&waldur, e) == 1), "seed {seed}");
+        if flavour == Flavour::V8_1 {
+            continue; // Pending accounts cannot be closed.
+        }
+        let mut closed_all = false;
+        for run_number in 1..=8 {
+            let mut command = cli(&waldur, &["close", "--project", &project(), "--all", "--yes"]);
+            command.env("WALDUR_URL", proxy.base_url());
+            let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+            let stdout = text(&out.stdout);
+            let context = format!("seed {seed}, close run {run_number}: {stdout}{}", text(&out.stderr));
+            for line in stdout.lines() {
+                if let Some(uuid) = line.strip_suffix(": closed") {
+                    let state =
+                        waldur.with_state(|w| w.accounts.iter().find(|a| a.uuid.to_string() == uuid).map(|a| a.state));
+                    assert_eq!(state, Some(State::Closed), "{line}; {context}");
+                }
+            }
+            if out.status.code() == Some(0) {
+                closed_all = true;
+                break;
+            }
+        }
+        assert!(closed_all, "seed {seed}: close --all did not finish in 8 runs");
+        assert!(waldur.with_state(|w| w.accounts.iter().all(|a| a.state == State::Closed)), "seed {seed}");
+        for fault in proxy.injected().into_iter().filter_map(|i| i.fault) {
+            *kinds.entry(format!("{fault:?}")).or_insert(0) += 1;
+        }
+    }
+    // The soak is only worth its time if every kind of fault happened (counts printed for the log).
+    println!("faults injected: {kinds:?}");
+    for fault in [Fault::Lost, Fault::Reset, Fault::RateLimited, Fault::Unavailable, Fault::Slow] {
+        assert!(kinds.contains_key(&format!("{fault:?}")), "no {fault:?} was injected: {kinds:?}");
+    }
+}

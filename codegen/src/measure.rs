@@ -1,18 +1,9 @@
-//! Figures for the generator's benchmarks (`cargo xtask whole-api`, the `bench` binary): the peak
-//! memory of the running process, read in one place.
+//! Figures for the generator's own benchmark (`cargo xtask whole-api`): the peak memory of the
+//! running process.
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in KiB; `None` where unreadable.
 pub fn peak_rss_kib() -> Option<u64> {
-    read_peak("/proc/self/status")
-}
-
-/// The same for another (running) process.
-pub fn peak_rss_kib_of(pid: u32) -> Option<u64> {
-    read_peak(&format!("/proc/{pid}/status"))
-}
-
-fn read_peak(status_file: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(status_file).ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
 }
 

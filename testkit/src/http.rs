@@ -1,20 +1,25 @@
-//! A minimal HTTP/1.1 server on hyper for the replay, the stand-in Waldur and the recording proxy:
-//! whole requests in, whole responses out, bound to an address of the caller's choice (loopback).
+//! The HTTP side of the testkit's servers (the stand-in, the replay, the recording proxy), on axum:
+//! [`Server`] serves an axum [`Router`] on an address of the caller's choice until dropped; handlers
+//! take a request whole as an [`HttpRequest`] (an extractor that refuses nothing, so no answer of
+//! axum's own ever replaces Waldur's) and answer a whole [`HttpResponse`]. [`answer`] runs a router on
+//! one request without a socket: that is how [`Waldur::handle`](crate::Waldur::handle), and so the
+//! behaviour tests and `reproduce`, reach the very routes the server serves.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::oneshot;
+use tower::ServiceExt;
 
 /// A request as the handlers see it: the body read in full.
 #[derive(Debug, Clone)]
@@ -36,6 +41,49 @@ impl HttpRequest {
     /// The query decoded into pairs, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
+    }
+
+    fn from_parts(parts: &axum::http::request::Parts, body: Bytes) -> HttpRequest {
+        HttpRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            // Lossy, not `to_str`: a header with bytes beyond ASCII reaches the handler as text too.
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
+            body,
+        }
+    }
+
+    /// The same request as the HTTP types hold it; `None` for what no HTTP/1.1 request line or header
+    /// could carry (hyper would have refused it before any handler ran).
+    fn to_http(&self) -> Option<Request> {
+        let target = match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        };
+        let mut builder = Request::builder().method(Method::from_bytes(self.method.as_bytes()).ok()?).uri(target);
+        for (name, value) in &self.headers {
+            builder = builder
+                .header(HeaderName::from_bytes(name.as_bytes()).ok()?, HeaderValue::from_bytes(value.as_bytes()).ok()?);
+        }
+        builder.body(Body::from(self.body.clone())).ok()
+    }
+}
+
+/// Reads the whole request. It never refuses one: no body limit (axum's `Bytes` extractor stops at
+/// 2 MB), no `Content-Type` check, and a body that cannot be read (the client went away mid-way) is
+/// taken as empty, so whatever the handler decides is what the client gets.
+impl<S: Send + Sync> FromRequest<S> for HttpRequest {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, _: &S) -> Result<HttpRequest, Infallible> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        Ok(HttpRequest::from_parts(&parts, body))
     }
 }
 
@@ -63,59 +111,87 @@ impl HttpResponse {
         self.headers.push((name.to_ascii_lowercase(), value.into()));
         self
     }
+
+    /// What a router answered, read whole. `content-length` is left out: it describes the
+    /// transport (axum adds it to every answer), and `body` says the same.
+    async fn read(response: Response) -> HttpResponse {
+        let (parts, body) = response.into_parts();
+        HttpResponse {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .filter(|(k, _)| *k != header::CONTENT_LENGTH)
+                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
+            body: axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default(),
+        }
+    }
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = HttpResponse> + Send>>;
+impl IntoResponse for HttpResponse {
+    fn into_response(self) -> Response {
+        let mut builder = Response::builder().status(self.status);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        builder.body(Body::from(self.body)).unwrap_or_else(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from_static(b"invalid response headers")).into_response()
+        })
+    }
+}
 
-/// What answers requests.
-pub type Handler = Arc<dyn Fn(HttpRequest) -> BoxFuture + Send + Sync>;
-
-/// Wraps an async closure as a [`Handler`].
-pub fn handler<F, Fut>(f: F) -> Handler
+/// A router that hands every request, whole, to `f`: for servers whose answers depend on no route
+/// (the replay matches recordings, the recording proxy forwards everything).
+pub fn handler<F, Fut>(f: F) -> Router
 where
     F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = HttpResponse> + Send + 'static,
 {
-    Arc::new(move |request| Box::pin(f(request)))
+    let f = Arc::new(f);
+    Router::new().fallback(move |request: HttpRequest| f(request))
+}
+
+/// Runs `router` on one request, without a socket, and returns its answer whole (a HEAD answer
+/// without its body, as on the wire). The stand-in's routes wait on nothing (the data is behind a
+/// plain mutex and the body is in memory), so this finishes at once; it blocks the calling thread,
+/// so call it outside async code or where blocking briefly is fine (as the tests do).
+pub fn answer(router: Router, request: &HttpRequest) -> HttpResponse {
+    // A method or header no request line could carry: what hyper answers such a request.
+    let Some(request) = request.to_http() else { return HttpResponse::empty(400) };
+    futures::executor::block_on(async {
+        let response = router.oneshot(request).await.unwrap_or_else(|never| match never {});
+        HttpResponse::read(response).await
+    })
 }
 
 /// A running server; it stops when dropped.
 pub struct Server {
     addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    /// Dropping it ends the server (graceful: requests in flight are answered, idle connections close).
+    _stop: oneshot::Sender<()>,
 }
 
 impl Server {
-    /// Serves `handler` on `addr` (use port 0 for any free port).
-    pub async fn start(addr: SocketAddr, handler: Handler) -> std::io::Result<Server> {
+    /// Serves `router` on `addr` (use port 0 for any free port).
+    pub async fn start(addr: SocketAddr, router: Router) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self::serve(listener, handler))
+        Ok(Self::serve(listener, router))
     }
 
-    pub fn serve(listener: TcpListener, handler: Handler) -> Server {
+    /// Serves `router` on a listener already bound (so the caller knows the address first).
+    pub fn serve(listener: TcpListener, router: Router) -> Server {
         let addr = listener.local_addr().expect("a bound listener has an address");
-        let (stop, mut stopped) = watch::channel(false);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = router.layer(axum::middleware::from_fn(head_without_length));
         tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stopped.changed() => return,
-                    accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
-                        let handler = handler.clone();
-                        let mut stopped = stopped.clone();
-                        tokio::spawn(async move {
-                            let service = service_fn(move |request| call(handler.clone(), request));
-                            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                            tokio::select! {
-                                _ = connection => {}
-                                _ = stopped.changed() => {}
-                            }
-                        });
-                    }
-                }
-            }
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
         });
-        Server { addr, stop }
+        Server { addr, _stop: stop }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -128,37 +204,20 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+/// A HEAD answer with no body goes out without `Content-Length`, as hyper alone sends it. axum would
+/// write `Content-Length: 0` for it, which RFC 9110 (9.3.2) forbids unless GET's body is empty too:
+/// the list's HEAD (the `count` operation) has no body only because none is built. A body of unknown
+/// size keeps axum from writing the header; axum then drops that (empty) body as for any HEAD answer.
+async fn head_without_length(request: Request, next: Next) -> Response {
+    let head = request.method() == Method::HEAD;
+    let response = next.run(request).await;
+    if !head || response.headers().contains_key(header::CONTENT_LENGTH) {
+        return response;
     }
-}
-
-async fn call(handler: Handler, request: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
-    let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
-    };
-    let request = HttpRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
-        body,
-    };
-    let response = handler(request).await;
-    let mut builder = hyper::Response::builder().status(response.status);
-    for (name, value) in &response.headers {
-        builder = builder.header(name, value);
+    let (parts, body) = response.into_parts();
+    if HttpBody::size_hint(&body).exact() != Some(0) {
+        return Response::from_parts(parts, body);
     }
-    Ok(builder.body(Full::new(response.body)).unwrap_or_else(|_| {
-        let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"invalid response headers")));
-        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-        r
-    }))
+    let unsized_empty = Body::from_stream(futures::stream::empty::<Result<Bytes, Infallible>>());
+    Response::from_parts(parts, unsized_empty)
 }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod faults;
 pub mod http;
 pub mod recording;
 pub mod replay;

@@ -8,15 +8,28 @@
 //! flavours: Waldur 7.8.7 and the newer 8.1.x answers. `BEHAVIOURS.md` beside this crate lists every
 //! rule with its source and the test that holds it, and what the stand-in does not imitate.
 //!
+//! This module holds the data ([`Waldur`]) and what each action does to it; `routes` takes requests
+//! to the actions as Waldur's router does (on axum), and `list` is the list action. [`Waldur::handle`]
+//! answers one request through those routes without a socket; [`StandIn::start`] serves them on
+//! loopback for a test and keeps a log of what it answered.
+//!
 //! It is what `cargo xtask record` is tested against, what the stored recordings were made from, what
-//! `cargo xtask mock` serves (seeded from the recordings), and what the benchmark serves its synthetic
-//! accounts with. [`StandIn::start`] runs one on loopback for a test.
+//! `cargo xtask mock` serves (seeded from the recordings), and where the benchmark's answers come from.
 
+mod list;
+mod routes;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, Server};
 
 pub const LIST_PATH: &str = "/api/marketplace-course-accounts/";
 pub const DEFAULT_PAGE_SIZE: usize = 10;
@@ -24,28 +37,6 @@ pub const MAX_PAGE_SIZE: usize = 300;
 /// The `o` keys of `CourseAccountFilter` (marketplace/filters.py), `-` for descending.
 pub const ORDERING_KEYS: &[&str] =
     &["created", "modified", "state", "email", "username", "project_name", "project_start_date", "project_end_date"];
-
-/// The list filters of one request, checked.
-#[derive(Debug, Default)]
-struct Filters {
-    states: Vec<State>,
-    email: Option<String>,
-    username: Option<String>,
-    project: Option<Uuid>,
-    start: [Option<NaiveDate>; 2],
-    end: [Option<NaiveDate>; 2],
-    ordering: Vec<String>,
-}
-
-impl Filters {
-    fn is_empty(&self) -> bool {
-        self.states.is_empty()
-            && self.email.is_none()
-            && self.username.is_none()
-            && self.project.is_none()
-            && self.start.iter().chain(&self.end).all(Option::is_none)
-    }
-}
 
 /// Which server release to imitate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,12 +111,6 @@ pub struct Waldur {
     /// Accept any non-empty token (a mock for trying things out); a missing header is still 401.
     pub accept_any_token: bool,
     next_id: u64,
-    /// Each account's JSON for `cache_base`, so that serving large lists (the benchmark) costs the
-    /// server little; an entry is dropped when its account changes.
-    cache: Vec<Option<String>>,
-    cache_base: String,
-    /// `(accounts.len(), indices of visible accounts)`: the unfiltered list, valid while no row is added.
-    visible: Option<(usize, Vec<usize>)>,
 }
 
 /// The fixed identifiers of the seeded data, which scenarios refer to.
@@ -198,9 +183,6 @@ impl Waldur {
             tokens: vec![seed::TOKEN.to_string()],
             accept_any_token: false,
             next_id: 1,
-            cache: Vec::new(),
-            cache_base: String::new(),
-            visible: None,
         };
         for i in 0..accounts {
             let state = if i % 11 == 10 {
@@ -283,56 +265,33 @@ impl Waldur {
         body
     }
 
-    /// Answers one request.
+    /// Answers one request through the routes [`StandIn`] serves, without a socket (a HEAD answer
+    /// comes back without its body, as on the wire).
     pub fn handle(&mut self, request: &HttpRequest) -> HttpResponse {
-        if let Err(denied) = self.authenticate(request) {
-            return denied;
+        // The routes reach the data through a mutex, as the server's connections do: it is lent to
+        // them for this one request and taken back.
+        let shared = Arc::new(Mutex::new(std::mem::replace(self, Waldur::empty(self.flavour))));
+        let response = crate::http::answer(routes::router(shared.clone()), request);
+        let lent = Arc::into_inner(shared).expect("the routes keep no copy of the data once they have answered");
+        *self = lent.into_inner().unwrap_or_else(PoisonError::into_inner);
+        response
+    }
+
+    /// No data at all: what [`Waldur::handle`] leaves in place while the routes hold the real data.
+    fn empty(flavour: Flavour) -> Waldur {
+        Waldur {
+            flavour,
+            projects: Vec::new(),
+            accounts: Vec::new(),
+            tokens: Vec::new(),
+            accept_any_token: false,
+            next_id: 1,
         }
-        let base = format!("http://{}", request.header("host").unwrap_or("127.0.0.1"));
-        let rest = match request.path.strip_prefix(LIST_PATH) {
-            Some(rest) => rest,
-            None => return django_not_found(),
-        };
-        // The router's routes: the list, `create_bulk/`, `{uuid}/`, and (8.0.7+) `{uuid}/retry/`; any
-        // other path is no route at all, answered by Django's own 404 page, not by DRF.
-        let segments = rest.trim_end_matches('/').split('/').count();
-        let routed = rest.is_empty()
-            || (rest.ends_with('/') && segments == 1)
-            || (self.flavour == Flavour::V8_1 && segments == 2 && rest.ends_with("/retry/"));
-        if !routed {
-            return django_not_found();
-        }
-        match (request.method.as_str(), rest) {
-            ("GET" | "HEAD", "") => self.list(request, &base),
-            ("POST", "") => self.create(request, &base),
-            ("POST", "create_bulk/") => self.create_bulk(request, &base),
-            (method, "" | "create_bulk/") => method_not_allowed(method),
-            (method, item) if self.flavour == Flavour::V8_1 && item.ends_with("/retry/") => {
-                if method != "POST" {
-                    return method_not_allowed(method);
-                }
-                match self.find(item.trim_end_matches("/retry/")) {
-                    Ok(i) => self.retry(i, &base),
-                    Err(missing) => missing,
-                }
-            }
-            (method, item) => {
-                // The method is checked before the account is looked up (DRF dispatch; PUT/PATCH are
-                // `disabled_actions`, checked in `ActionsViewSet.initial` before `get_object`): 405
-                // even for an account that does not exist.
-                if !matches!(method, "GET" | "HEAD" | "DELETE") {
-                    return method_not_allowed(method);
-                }
-                let i = match self.find(item.strip_suffix('/').unwrap_or(item)) {
-                    Ok(i) => i,
-                    Err(missing) => return missing,
-                };
-                match method {
-                    "DELETE" => self.delete(i),
-                    _ => HttpResponse::json(200, &self.serialize(&self.accounts[i], &base)),
-                }
-            }
-        }
+    }
+
+    /// `http://HOST` of the request, the base of every `url` and `Link` in the answer.
+    fn base_url(request: &HttpRequest) -> String {
+        format!("http://{}", request.header("host").unwrap_or("127.0.0.1"))
     }
 
     /// The visible account a path segment names (hex or hyphenated uuid), or the 404 Waldur answers
@@ -345,8 +304,10 @@ impl Waldur {
             .ok_or_else(|| detail(404, "No CourseAccount matches the given query."))
     }
 
-    fn authenticate(&self, request: &HttpRequest) -> Result<(), HttpResponse> {
-        let Some(header) = request.header("authorization") else {
+    /// The `Authorization` header's verdict, checked before the route (DRF authenticates in
+    /// `initial`; the stand-in refuses a path no route matches 401 too, as it always has).
+    fn authenticate(&self, header: Option<&str>) -> Result<(), HttpResponse> {
+        let Some(header) = header else {
             return Err(detail(401, "Authentication credentials were not provided."));
         };
         let mut parts = header.split_whitespace();
@@ -420,7 +381,6 @@ impl Waldur {
             email: text("email").unwrap_or_default().to_string(),
             description: text("description").unwrap_or_default().to_string(),
         });
-        self.visible = None;
         Ok(true)
     }
 
@@ -456,206 +416,6 @@ impl Waldur {
         }
         w
     }
-
-    /// The JSON of account `i`, from the cache when it is current.
-    fn account_json(&mut self, i: usize, base: &str) -> &str {
-        if self.cache_base != base {
-            self.cache.clear();
-            self.cache_base = base.to_string();
-        }
-        if self.cache.len() < self.accounts.len() {
-            self.cache.resize(self.accounts.len(), None);
-        }
-        if self.cache[i].is_none() {
-            self.cache[i] = Some(self.serialize(&self.accounts[i], base).to_string());
-        }
-        self.cache[i].as_deref().unwrap_or_default()
-    }
-
-    /// The list filters of `CourseAccountFilter` (marketplace/filters.py), checked together: every
-    /// bad value is one key of a single 400 body (django-filter), an empty value is ignored.
-    fn filters(&self, query: &[(String, String)]) -> Result<Filters, HttpResponse> {
-        // With repeated keys Django's QueryDict.get gives the last one; `state` takes them all.
-        let get =
-            |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-        let mut errors = serde_json::Map::new();
-        let mut f = Filters::default();
-        for (_, label) in query.iter().filter(|(k, v)| k == "state" && !v.is_empty()) {
-            match State::parse(label, self.flavour) {
-                Some(state) => f.states.push(state),
-                None => {
-                    errors.insert(
-                        "state".into(),
-                        json!([format!("Select a valid choice. {label} is not one of the available choices.")]),
-                    );
-                }
-            }
-        }
-        // `project_start_date` / `project_end_date` are DateFromToRangeFilters: errors keyed on the
-        // filter's name, not on the `_after`/`_before` parameter.
-        for (name, bounds) in [("project_start_date", &mut f.start), ("project_end_date", &mut f.end)] {
-            for (n, suffix) in ["_after", "_before"].iter().enumerate() {
-                if let Some(v) = get(&format!("{name}{suffix}")) {
-                    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                        Ok(d) => bounds[n] = Some(d),
-                        Err(_) => {
-                            errors.insert(name.into(), json!(["Enter a valid date."]));
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(v) = get("project_uuid") {
-            match Uuid::parse_str(v) {
-                Ok(u) => f.project = Some(u),
-                Err(_) => {
-                    errors.insert("project_uuid".into(), json!(["Enter a valid UUID."]));
-                }
-            }
-        }
-        f.email = get("email").map(str::to_lowercase);
-        f.username = get("username").map(str::to_string);
-        if let Some(ordering) = get("o") {
-            for key in ordering.split(',').filter(|k| !k.is_empty()) {
-                if !ORDERING_KEYS.contains(&key.trim_start_matches('-')) {
-                    errors.insert(
-                        "o".into(),
-                        json!([format!("Select a valid choice. {key} is not one of the available choices.")]),
-                    );
-                }
-                f.ordering.push(key.to_string());
-            }
-        }
-        if errors.is_empty() { Ok(f) } else { Err(HttpResponse::json(400, &Value::Object(errors))) }
-    }
-
-    /// Indices of the visible accounts `f` selects, in its order (default: `created`, models.py
-    /// `CourseAccount.Meta.ordering`).
-    fn select(&mut self, f: &Filters) -> Vec<usize> {
-        let within = |d: Option<NaiveDate>, [lo, hi]: [Option<NaiveDate>; 2]| {
-            (lo.is_none() && hi.is_none())
-                || d.is_some_and(|d| lo.is_none_or(|lo| d >= lo) && hi.is_none_or(|hi| d <= hi))
-        };
-        let mut matching: Vec<usize> = if f.is_empty() {
-            // The benchmark lists everything page after page: the visible rows are computed once.
-            if self.visible.as_ref().is_none_or(|(len, _)| *len != self.accounts.len()) {
-                let visible =
-                    (0..self.accounts.len()).filter(|i| self.projects[self.accounts[*i].project].accessible).collect();
-                self.visible = Some((self.accounts.len(), visible));
-            }
-            self.visible.as_ref().map(|(_, v)| v.clone()).unwrap_or_default()
-        } else {
-            self.accounts
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| {
-                    let p = &self.projects[a.project];
-                    p.accessible
-                        && (f.states.is_empty() || f.states.contains(&a.state))
-                        && f.email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e))
-                        && f.username.as_ref().is_none_or(|u| a.username.as_ref() == Some(u))
-                        && f.project.is_none_or(|u| p.uuid == u)
-                        && within(p.start, f.start)
-                        && within(p.end, f.end)
-                })
-                .map(|(i, _)| i)
-                .collect()
-        };
-        let default = ["created".to_string()];
-        let keys: &[String] = if f.ordering.is_empty() { &default } else { &f.ordering };
-        // A stable sort: rows equal under every key keep their insertion order.
-        matching.sort_by(|a, b| {
-            for key in keys {
-                let (field, descending) = match key.strip_prefix('-') {
-                    Some(f) => (f, true),
-                    None => (key.as_str(), false),
-                };
-                let ord = self.compare(&self.accounts[*a], &self.accounts[*b], field);
-                let ord = if descending { ord.reverse() } else { ord };
-                if ord.is_ne() {
-                    return ord;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
-        matching
-    }
-
-    /// The list, and HEAD on it: HEAD is the same list action without a body (DRF maps `head` to
-    /// the `get` action), so it has the same status and headers, `Link` included.
-    fn list(&mut self, request: &HttpRequest, base: &str) -> HttpResponse {
-        let query = request.query_pairs();
-        let filters = match self.filters(&query) {
-            Ok(f) => f,
-            Err(refused) => return refused,
-        };
-        let matching = self.select(&filters);
-        let total = matching.len();
-        let get = |key: &str| query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        // core/pagination.py `LinkHeaderPagination`: page_size_query_param, max_page_size 300; DRF
-        // falls back to the default for 0, a negative or a non-number, and clamps to the maximum.
-        let page_size = get("page_size")
-            .and_then(|v| v.trim().trim_start_matches('+').parse::<u128>().ok())
-            .filter(|n| *n > 0)
-            .map_or(DEFAULT_PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE as u128) as usize);
-        let last = total.div_ceil(page_size).max(1);
-        // Django's Paginator: `last` names the last page; anything else not in 1..=last is 404.
-        let page = match get("page") {
-            None => 1,
-            Some("last") => last,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n) if (1..=last).contains(&n) => n,
-                _ => return detail(404, "Invalid page."),
-            },
-        };
-        let mut response = HttpResponse::empty(200).with_header("content-type", "application/json");
-        if request.method != "HEAD" {
-            let mut body = String::from("[");
-            for (n, i) in matching.iter().skip((page - 1) * page_size).take(page_size).enumerate() {
-                if n > 0 {
-                    body.push(',');
-                }
-                body.push_str(self.account_json(*i, base));
-            }
-            body.push(']');
-            response.body = bytes::Bytes::from(body);
-        }
-        let link = |n: usize| page_link(base, &request.path, &query, n);
-        let mut links = vec![format!("<{}>; rel=\"first\"", link(1))];
-        if page > 1 {
-            links.push(format!("<{}>; rel=\"prev\"", link(page - 1)));
-        }
-        if page < last {
-            links.push(format!("<{}>; rel=\"next\"", link(page + 1)));
-        }
-        links.push(format!("<{}>; rel=\"last\"", link(last)));
-        response.with_header("x-result-count", total.to_string()).with_header("link", links.join(", "))
-    }
-
-    /// One ordering key, as PostgreSQL orders it: NULLs after every value ascending (so first
-    /// descending); `state` by its stored integer (marketplace/enums.py: OK 1, Closed 2, Erred 3,
-    /// Pending 4).
-    fn compare(&self, a: &Account, b: &Account, field: &str) -> std::cmp::Ordering {
-        fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> std::cmp::Ordering {
-            match (a, b) {
-                (Some(a), Some(b)) => a.cmp(&b),
-                (a, b) => a.is_none().cmp(&b.is_none()),
-            }
-        }
-        let (pa, pb) = (&self.projects[a.project], &self.projects[b.project]);
-        match field {
-            "created" => a.created.cmp(&b.created),
-            "modified" => a.modified.cmp(&b.modified),
-            "state" => (a.state as u8).cmp(&(b.state as u8)),
-            "email" => a.email.cmp(&b.email),
-            "username" => nulls_last(a.username.as_ref(), b.username.as_ref()),
-            "project_name" => pa.name.cmp(&pb.name),
-            "project_start_date" => nulls_last(pa.start, pb.start),
-            "project_end_date" => nulls_last(pa.end, pb.end),
-            _ => std::cmp::Ordering::Equal,
-        }
-    }
-
     /// The `project` field of the course-account serializers (marketplace/serializers.py): a
     /// SlugRelatedField on `uuid` over COURSE projects, so a project that is no course is "does not
     /// exist" like a missing one. The value is named as sent.
@@ -812,9 +572,6 @@ impl Waldur {
         if self.accounts[i].state != State::Erred {
             return detail(409, "Valid states for operation: OK.");
         }
-        if let Some(entry) = self.cache.get_mut(i) {
-            *entry = None;
-        }
         let a = &mut self.accounts[i];
         a.state = State::Pending;
         a.modified += Duration::seconds(1);
@@ -827,9 +584,6 @@ impl Waldur {
     fn delete(&mut self, i: usize) -> HttpResponse {
         if !matches!(self.accounts[i].state, State::Ok | State::Erred) {
             return detail(409, "Valid states for operation: UPDATE_SCHEDULED, OK.");
-        }
-        if let Some(entry) = self.cache.get_mut(i) {
-            *entry = None;
         }
         let a = &mut self.accounts[i];
         a.state = State::Closed;
@@ -933,23 +687,6 @@ fn valid_email(email: &str) -> bool {
     }
 }
 
-/// A page link as core/pagination.py `LinkHeaderPagination` builds it with DRF's
-/// `replace_query_param` / `remove_query_param`: the query re-encoded with keys sorted (a repeated
-/// key's values stay in their order), `page` set, or removed for page 1 (the `first` link, `prev`
-/// to page 1, `last` of a single page).
-fn page_link(base: &str, path: &str, query: &[(String, String)], page: usize) -> String {
-    let mut pairs: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "page").cloned().collect();
-    if page > 1 {
-        pairs.push(("page".into(), page.to_string()));
-    }
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    if pairs.is_empty() {
-        return format!("{base}{path}");
-    }
-    let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    format!("{base}{path}?{encoded}")
-}
-
 /// One request the stand-in answered: method, path with query, and the status it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedRequest {
@@ -964,11 +701,13 @@ pub struct LoggedRequest {
     pub body: String,
 }
 
+type Log = Arc<Mutex<Vec<LoggedRequest>>>;
+
 /// A stand-in Waldur serving on loopback until dropped.
 pub struct StandIn {
-    server: crate::http::Server,
-    state: std::sync::Arc<std::sync::Mutex<Waldur>>,
-    log: std::sync::Arc<std::sync::Mutex<Vec<LoggedRequest>>>,
+    server: Server,
+    state: Arc<Mutex<Waldur>>,
+    log: Log,
 }
 
 impl StandIn {
@@ -979,28 +718,10 @@ impl StandIn {
 
     /// Serves `waldur` on `addr` (port 0: any free port).
     pub async fn start_on(addr: std::net::SocketAddr, waldur: Waldur) -> std::io::Result<StandIn> {
-        let state = std::sync::Arc::new(std::sync::Mutex::new(waldur));
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (shared, logged) = (state.clone(), log.clone());
-        let server = crate::http::Server::start(
-            addr,
-            crate::http::handler(move |request| {
-                let response = shared.lock().unwrap_or_else(|p| p.into_inner()).handle(&request);
-                let target = match &request.query {
-                    Some(q) => format!("{}?{q}", request.path),
-                    None => request.path.clone(),
-                };
-                let entry = LoggedRequest {
-                    method: request.method.clone(),
-                    target,
-                    status: response.status,
-                    body: String::from_utf8_lossy(&request.body).into_owned(),
-                };
-                logged.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
-                std::future::ready(response)
-            }),
-        )
-        .await?;
+        let state = Arc::new(Mutex::new(waldur));
+        let log = Log::default();
+        let router = routes::router(state.clone()).layer(middleware::from_fn_with_state(log.clone(), logged));
+        let server = Server::start(addr, router).await?;
         Ok(StandIn { server, state, log })
     }
 
@@ -1021,16 +742,29 @@ impl StandIn {
 
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Reads or changes the server's data (e.g. put an account into `Erred`) between requests.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut Waldur) -> R) -> R {
-        let mut waldur = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let result = f(&mut waldur);
-        // The caller may have changed any row: serve nothing from before.
-        waldur.cache.clear();
-        waldur.visible = None;
-        result
+        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
     }
+}
+
+/// The outermost layer: reads the body whole before anything answers (every request is read to its
+/// end whatever the answer, as before axum), and logs the request with its status before the answer
+/// leaves, so a client never holds an answer the log lacks.
+async fn logged(axum::extract::State(log): axum::extract::State<Log>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let target = match parts.uri.query() {
+        Some(q) => format!("{}?{q}", parts.uri.path()),
+        None => parts.uri.path().to_string(),
+    };
+    let method = parts.method.to_string();
+    let response = next.run(Request::from_parts(parts, Body::from(body.clone()))).await;
+    let status = response.status().as_u16();
+    let entry = LoggedRequest { method, target, status, body: String::from_utf8_lossy(&body).into_owned() };
+    log.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
+    response
 }

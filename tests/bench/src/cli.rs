@@ -1,66 +1,47 @@
-//! The command line under load, each run its own process against a loopback stand-in: `list
-//! --format json` of N accounts and `import` of an N-email roster, with wall time and the child's own
-//! peak RSS, side by side for two sizes so that flat memory (streaming) shows.
+//! The command line under load, each run its own process against a loopback server: `list --format
+//! json` of N accounts and `import` of an N-email roster, with wall time and the process's own peak
+//! RSS (under the launcher of `rss`), side by side for two sizes so that flat memory (streaming)
+//! shows. The list is answered as the list benchmark's is (`--list-server`: by default the
+//! stand-in's answers remembered, after one unmeasured run that fills them); the import, which
+//! writes, by the stand-in itself.
 
-use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use serde_json::{Value, json};
 use waldur_course_accounts_testkit::standin::seed;
 use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 
-/// The release build of the CLI, built next to this binary if it is not there yet.
-pub fn binary(root: &Path) -> Result<PathBuf, String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let cli = me.with_file_name("waldur-course-accounts");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--locked", "--quiet", "-p", "waldur-course-accounts-cli"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot build the CLI: {e}"))?;
-    if !status.success() || !cli.exists() {
-        return Err(format!("building the CLI failed ({status}); expected {}", cli.display()));
+use crate::artifact::PROFILE;
+use crate::memo::{ListAnswers, ListServer};
+use crate::rss;
+
+/// Wall seconds and peak RSS (KiB) of one run of the command line, writing to `stdout`, which must
+/// succeed. The time is the launcher's, around the process alone.
+fn measure(command: Command, stdout: Stdio) -> Result<(f64, u64), String> {
+    let output = rss::under_launcher(&command)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run the launcher: {e}"))?;
+    let (measured, stderr) = rss::report(&output.stderr)?;
+    if measured.code != Some(0) {
+        return Err(format!("the CLI failed ({:?}): {}", measured.code, stderr.lines().last().unwrap_or_default()));
     }
-    Ok(cli)
+    Ok((measured.seconds, measured.peak_rss_kib))
 }
 
-/// Wall seconds and peak RSS (KiB) of one child, which must succeed. The peak is the child's own
-/// `VmHWM`, read from /proc while it runs: `wait4`'s `ru_maxrss` would be polluted by this (large)
-/// process, whose memory the child shares between spawn and exec.
-fn measure(mut command: Command) -> Result<(f64, u64), String> {
-    let started = Instant::now();
-    let child = command.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
-    let pid = child.id() as libc::pid_t;
-    let mut peak = 0u64;
-    let mut status: libc::c_int = 0;
-    loop {
-        // The high-water mark only grows; the last read before exit misses at most a millisecond.
-        if let Some(kib) = codegen::measure::peak_rss_kib_of(child.id()) {
-            peak = peak.max(kib);
+/// The same program, arguments and environment (`Command` is not `Clone`).
+fn clone(command: &Command) -> Command {
+    let mut copy = Command::new(command.get_program());
+    copy.args(command.get_args());
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            copy.env(key, value);
         }
-        // SAFETY: `pid` is our own child, not waited for yet; the pointer is valid for the call.
-        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if waited == pid {
-            break;
-        }
-        if waited < 0 {
-            return Err(format!("waitpid: {}", std::io::Error::last_os_error()));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let exit = std::process::ExitStatus::from_raw(status);
-    if !exit.success() {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr {
-            use std::io::Read;
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        return Err(format!("the CLI failed ({exit}): {}", stderr.lines().last().unwrap_or_default()));
-    }
-    Ok((seconds, peak))
+    copy
 }
 
 pub struct Row {
@@ -70,21 +51,27 @@ pub struct Row {
     pub peak_rss_kib: u64,
 }
 
-pub async fn run(cli: &Path, list_sizes: &[usize], import_sizes: &[usize], scratch: &Path) -> Result<Vec<Row>, String> {
+pub async fn run(
+    cli: &Path,
+    list_sizes: &[usize],
+    import_sizes: &[usize],
+    scratch: &Path,
+    list_server: ListServer,
+) -> Result<Vec<Row>, String> {
     std::fs::create_dir_all(scratch).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     for &n in list_sizes {
-        let server = StandIn::start(Waldur::synthetic(Flavour::V8_1, n)).await.map_err(|e| e.to_string())?;
+        let server = ListAnswers::start(list_server, Waldur::synthetic(Flavour::V8_1, n)).await?;
         let out_path = scratch.join("list.json");
-        let out = std::fs::File::create(&out_path).map_err(|e| e.to_string())?;
-        let mut command = Command::new(cli);
-        command
-            .args(["list", "--format", "json"])
-            .env("WALDUR_URL", server.base_url())
-            .env("WALDUR_TOKEN", seed::TOKEN);
-        command.stdout(out);
+        let mut list = Command::new(cli);
+        list.args(["list", "--format", "json"]).env("WALDUR_URL", server.base_url()).env("WALDUR_TOKEN", seed::TOKEN);
+        let to_file = || std::fs::File::create(&out_path).map(Stdio::from).map_err(|e| e.to_string());
+        // Unmeasured: fills the memo with the pages the CLI asks for (and warms the OS either way).
+        let (warm, out) = (clone(&list), to_file()?);
+        tokio::task::spawn_blocking(move || measure(warm, out)).await.map_err(|e| e.to_string())??;
+        let out = to_file()?;
         let (seconds, peak) =
-            tokio::task::spawn_blocking(move || measure(command)).await.map_err(|e| e.to_string())??;
+            tokio::task::spawn_blocking(move || measure(list, out)).await.map_err(|e| e.to_string())??;
         let listed: Vec<Value> = serde_json::from_reader(std::io::BufReader::new(
             std::fs::File::open(&out_path).map_err(|e| e.to_string())?,
         ))
@@ -107,10 +94,9 @@ pub async fn run(cli: &Path, list_sizes: &[usize], import_sizes: &[usize], scrat
             .args(["import", "--project", &seed::course_project().to_string()])
             .arg(&roster)
             .env("WALDUR_URL", server.base_url())
-            .env("WALDUR_TOKEN", seed::TOKEN)
-            .stdout(Stdio::null());
+            .env("WALDUR_TOKEN", seed::TOKEN);
         let (seconds, peak) =
-            tokio::task::spawn_blocking(move || measure(command)).await.map_err(|e| e.to_string())??;
+            tokio::task::spawn_blocking(move || measure(command, Stdio::null())).await.map_err(|e| e.to_string())??;
         let created = server.with_state(|w| w.accounts.len());
         if created != n {
             return Err(format!("import created {created} accounts, expected {n}"));
@@ -121,7 +107,7 @@ pub async fn run(cli: &Path, list_sizes: &[usize], import_sizes: &[usize], scrat
 }
 
 pub fn print(rows: &[Row]) -> Value {
-    println!("\ncommand line (release build, one process per run, loopback stand-in; peak RSS of that process)");
+    println!("\ncommand line ({PROFILE} build, one process per run, loopback server; peak RSS of that process)");
     println!("{:<22} {:>8} {:>9} {:>12} {:>11}", "command", "N", "wall s", "per second", "peak RSS MB");
     for r in rows {
         println!(
