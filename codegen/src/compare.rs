@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::fixups::Misfit;
 use crate::load::Spec;
 use crate::openapi::{self, deref};
 
@@ -138,14 +139,17 @@ pub struct Change {
     /// What changed: `operation x`, `parameter x of y`, `CourseAccount.field`, ...
     pub location: String,
     pub detail: String,
+    /// A fixup that did not fit one of the documents acts here: the change is shown as published,
+    /// and its class may be wrong.
+    pub uncertain: Option<&'static str>,
 }
 
-/// The semver consequence of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The semver consequence of a report, ordered from the least to the most a caller must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bump {
-    Major,
-    Minor,
     Patch,
+    Minor,
+    Major,
 }
 
 impl Bump {
@@ -157,19 +161,19 @@ impl Bump {
         }
     }
 
-    /// The next version after `current` (`major.minor.patch`, build metadata dropped). Below 1.0,
-    /// Cargo treats the minor version as the breaking one.
+    /// The next version after `current` (build metadata dropped; an unparsable `current` counts as
+    /// 0.0.0). Below 1.0, Cargo treats the minor version as the breaking one.
     pub fn next(self, current: &str) -> String {
-        let core = current.split(['+', '-']).next().unwrap_or(current);
-        let mut parts = core.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-        let (major, minor, patch) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        match (self, major) {
-            (Bump::Major, 0) => format!("0.{}.0", minor + 1),
-            (Bump::Major, m) => format!("{}.0.0", m + 1),
-            (Bump::Minor, 0) => format!("0.{minor}.{}", patch + 1),
-            (Bump::Minor, m) => format!("{m}.{}.0", minor + 1),
-            (Bump::Patch, m) => format!("{m}.{minor}.{}", patch + 1),
-        }
+        let current = semver::Version::parse(current).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+        let (major, minor, patch) = (current.major, current.minor, current.patch);
+        let next = match (self, major) {
+            (Bump::Major, 0) => semver::Version::new(0, minor + 1, 0),
+            (Bump::Major, m) => semver::Version::new(m + 1, 0, 0),
+            (Bump::Minor, 0) => semver::Version::new(0, minor, patch + 1),
+            (Bump::Minor, m) => semver::Version::new(m, minor + 1, 0),
+            (Bump::Patch, m) => semver::Version::new(m, minor, patch + 1),
+        };
+        next.to_string()
     }
 }
 
@@ -178,11 +182,11 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub changes: Vec<Change>,
-    /// `None`: both documents were compared as the crate exposes them (after their fixups). `Some(why)`:
-    /// the fixups did not fit one of them, so both were compared as published and a change a fixup
-    /// would absorb (a new value of an open enum, a nullability the crate already allows) may be
-    /// classed as breaking.
-    pub published_only: Option<String>,
+    /// Fixups that fit neither their bug nor its fix in one of the documents (with its release). Every
+    /// other fixup still gave the crate's view; only the changes a misfit touches are uncertain.
+    pub misfits: Vec<(String, Misfit)>,
+    /// Fixups whose bug the old document has and the new one no longer: upstream fixed them.
+    pub fixed_upstream: Vec<&'static str>,
 }
 
 impl Report {
@@ -199,7 +203,12 @@ impl Report {
     /// The version of the release that follows this report: the bump it asks for, with the schema
     /// release as build metadata (`0.2.0+waldur.8.1.2`).
     pub fn next_version(&self, crate_version: &str) -> String {
-        format!("{}+waldur.{}", self.bump().next(crate_version), self.to)
+        self.version_after(crate_version, self.bump())
+    }
+
+    /// `crate_version` moved by `bump`, with this report's schema release as build metadata.
+    pub fn version_after(&self, crate_version: &str, bump: Bump) -> String {
+        format!("{}+waldur.{}", bump.next(crate_version), self.to)
     }
 
     pub fn has_breaking(&self) -> bool {
@@ -209,9 +218,25 @@ impl Report {
     /// The report for humans; `crate_version` is the client crate's current version.
     pub fn human(&self, crate_version: &str) -> String {
         let mut out = format!("API changes from Waldur {} to {}\n", self.from, self.to);
-        if let Some(why) = &self.published_only {
+        if !self.fixed_upstream.is_empty() {
             out.push_str(&format!(
-                "\nnote: compared as published, not as the crate exposes them ({why}); classes may overstate\n"
+                "\nfixed upstream in Waldur {} (the fixups find the fix and step aside; the crate's types stay):\n",
+                self.to
+            ));
+            for name in &self.fixed_upstream {
+                let since = crate::fixups::named(name).and_then(|f| f.fixed_in);
+                let since = since.map_or_else(
+                    || format!("fixed_in not recorded yet: set it to {}", self.to),
+                    |(a, b, c)| format!("fixed_in: {a}.{b}.{c}"),
+                );
+                out.push_str(&format!("  - {name} ({since})\n"));
+            }
+        }
+        for (release, misfit) in &self.misfits {
+            out.push_str(&format!(
+                "\nuncertain: fixup `{}` does not fit Waldur {release} ({}); the changes it touches are compared as \
+                 published and marked (uncertain)\n",
+                misfit.fixup, misfit.why
             ));
         }
         for class in [Class::Breaking, Class::Compatible] {
@@ -221,7 +246,8 @@ impl Report {
                 out.push_str("  none\n");
             }
             for c in changes {
-                out.push_str(&format!("  - {}: {}\n", c.location, c.detail));
+                let mark = c.uncertain.map(|f| format!(" (uncertain: `{f}` does not fit)")).unwrap_or_default();
+                out.push_str(&format!("  - {}: {}{mark}\n", c.location, c.detail));
             }
         }
         let bump = self.bump();
@@ -242,14 +268,21 @@ impl Report {
             "from_version": crate_version,
             "semver": bump.as_str(),
             "next_version": self.next_version(crate_version),
-            "basis": if self.published_only.is_some() { "published" } else { "crate" },
-            "basis_note": self.published_only,
-            "changes": self.changes.iter().map(|c| json!({
-                "class": c.class().as_str(),
-                "kind": c.kind.as_str(),
-                "location": c.location,
-                "detail": c.detail,
-            })).collect::<Vec<_>>(),
+            "basis": "crate",
+            "fixed_upstream": self.fixed_upstream,
+            "misfits": self.misfits.iter().map(|(release, m)| json!({"release": release, "fixup": m.fixup, "why": m.why})).collect::<Vec<_>>(),
+            "changes": self.changes.iter().map(|c| {
+                let mut change = json!({
+                    "class": c.class().as_str(),
+                    "kind": c.kind.as_str(),
+                    "location": c.location,
+                    "detail": c.detail,
+                });
+                if let Some(fixup) = c.uncertain {
+                    change["uncertain"] = json!(fixup);
+                }
+                change
+            }).collect::<Vec<_>>(),
         })
     }
 }
@@ -277,28 +310,31 @@ impl<'a> Side<'a> {
 /// Compares two documents (slices or whole schemas; operations matched by operationId) as the crate
 /// sees them: each after its release's fixups, with every schema a fixup replaces by a hand-written
 /// type shown as that Rust type (so `ServiceAccountState` in 7.8.7 and `CourseAccountStateEnum` in 8.x
-/// are both the open `CourseAccountState`, and a nullability a fixup already gave is no change). When
-/// the fixups do not fit one of the documents, both are compared as published and
-/// [`Report::published_only`] says why.
+/// are both the open `CourseAccountState`, and a nullability a fixup already gave is no change). A
+/// fixup that fits neither document's bug nor its fix leaves only its own places as published, and
+/// the changes there are marked uncertain ([`Report::misfits`]).
 pub fn compare(old: &Spec, new: &Spec) -> Report {
-    let (old_view, new_view, published_only) = match (crate_view(old), crate_view(new)) {
-        (Ok(a), Ok(b)) => (a, b, None),
-        (a, b) => {
-            let why = [a.err(), b.err()].into_iter().flatten().collect::<Vec<_>>().join("; ");
-            ((old.value.clone(), BTreeSet::new()), (new.value.clone(), BTreeSet::new()), Some(why))
-        }
-    };
+    let (old_view, old_applied, old_misfits) = crate_view(old);
+    let (new_view, new_applied, new_misfits) = crate_view(new);
     let (a, b) = (Side::new(&old_view), Side::new(&new_view));
     let mut changes = Vec::new();
     compare_schemas(&a, &b, &mut changes);
     compare_operations(&a, &b, &mut changes);
-    changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
-    Report {
-        from: old.version().unwrap_or("?").to_string(),
-        to: new.version().unwrap_or("?").to_string(),
-        changes,
-        published_only,
+    let release = |spec: &Spec| spec.version().unwrap_or("?").to_string();
+    let misfits: Vec<(String, crate::fixups::Misfit)> = old_misfits
+        .into_iter()
+        .map(|m| (release(old), m))
+        .chain(new_misfits.into_iter().map(|m| (release(new), m)))
+        .collect();
+    for change in &mut changes {
+        change.uncertain = misfits.iter().map(|(_, m)| m.fixup).find(|name| {
+            crate::fixups::named(name).is_some_and(|f| f.touches.iter().any(|place| change.location.contains(place)))
+        });
     }
+    changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
+    let fixed_upstream =
+        new_applied.fixed_upstream.iter().copied().filter(|name| old_applied.ran.contains(name)).collect();
+    Report { from: release(old), to: release(new), changes, misfits, fixed_upstream }
 }
 
 /// The document as the generated crate exposes it (see [`compare`]): its release's fixups applied (only
@@ -306,14 +342,14 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
 /// replaces by a hand-written type is kept under that type's name (so 7.8.7's `ServiceAccountState`
 /// and 8.x's `CourseAccountStateEnum` are one `crate::state::CourseAccountState`, whose values are
 /// still compared) and is open: the hand-written types carry values they do not know.
-fn crate_view(spec: &Spec) -> std::result::Result<(Value, BTreeSet<String>), String> {
+fn crate_view(spec: &Spec) -> ((Value, BTreeSet<String>), crate::fixups::Applied, Vec<crate::fixups::Misfit>) {
     let mut doc = spec.value.clone();
-    let applied = crate::fixups::apply_all(&spec.path, &mut doc, spec.version().unwrap_or_default(), None)
-        .map_err(|e| e.to_string())?;
+    let (applied, misfits) = crate::fixups::apply_each(&mut doc, crate::fixups::ALL);
     // schema name → the Rust type that stands for it (no `/` in it, so it is a plain pointer token)
     let replaced: std::collections::BTreeMap<String, String> = applied
         .replacements
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|(name, rust)| (name, rust.replace("crate::generated::types::", "")))
         .collect();
     fn point_at_rust(value: &mut Value, replaced: &std::collections::BTreeMap<String, String>) {
@@ -338,11 +374,11 @@ fn crate_view(spec: &Spec) -> std::result::Result<(Value, BTreeSet<String>), Str
             }
         }
     }
-    Ok((doc, replaced.into_values().collect()))
+    ((doc, replaced.into_values().collect()), applied, misfits)
 }
 
 fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: String, detail: String) {
-    changes.push(Change { kind, location, detail });
+    changes.push(Change { kind, location, detail, uncertain: None });
 }
 
 /// A short description of a schema's Rust shape, for "type changed" messages.

@@ -2,10 +2,13 @@
 //! the parsed document before generation. One function per problem, in the manner of k8s-openapi's
 //! `fixups/upstream_bugs.rs`.
 //!
-//! Every fixup names the upstream releases it concerns. Inside that range it must find its target and
-//! change it; when the target is gone it fails with "fixup `X` no longer applies", so a fixup that
-//! upstream made obsolete is removed on purpose instead of lingering. Outside its range (upstream fixed
-//! the schema in a release the document is from) it is skipped and the report says so.
+//! Every fixup knows two shapes of its target: the bug it repairs, and the fix, what the schema says
+//! once upstream documents the real behaviour. On the bug it repairs; on the fix it steps aside
+//! ([`Found::FixedUpstream`]: the document already says what the crate exposes, and where the crate's
+//! type needs it the fixup still brings the fixed shape to that type); on anything else it fails with
+//! "fixup `X` no longer applies", naming what it expected and what it found, so a change nobody has
+//! judged never reaches the crate. `fixed_in` records the first release known to carry the fix.
+//! Two fixups repair what the generator cannot express, not a schema bug; they have no fixed shape.
 
 use std::path::Path;
 
@@ -30,18 +33,37 @@ pub struct Fixup {
     pub name: &'static str,
     /// The problem and the upstream releases it concerns, for messages and the generated header.
     pub concerns: &'static str,
-    /// The first upstream release whose schema no longer has the problem; `None`: every release so far.
+    /// The first upstream release known to document the fix; `None`: none so far.
     pub fixed_in: Option<Release>,
-    apply: fn(&mut Value, &mut Applied) -> std::result::Result<(), String>,
+    /// Where it acts, as the change report names places (`operation x`, `CourseAccount.field`):
+    /// when it does not fit a document, the changes there are the uncertain ones.
+    pub touches: &'static [&'static str],
+    apply: fn(&mut Value, &mut Applied) -> std::result::Result<Found, String>,
+}
+
+/// What a fixup found at its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The bug: repaired.
+    Bug,
+    /// The fix: upstream documents the real behaviour; nothing to repair.
+    FixedUpstream,
+}
+
+/// A fixup that found neither its bug nor its fix: the message says what it expected and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    pub fixup: &'static str,
+    pub why: String,
 }
 
 /// What the fixups did, and the type replacements they ask of the generator.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// Names of the fixups that ran, in order.
+    /// Names of the fixups that repaired their bug, in order.
     pub ran: Vec<&'static str>,
-    /// Names of the fixups skipped because the document is from a release where upstream fixed them.
-    pub skipped: Vec<&'static str>,
+    /// Names of the fixups that found upstream's fix (the document needs no repair there).
+    pub fixed_upstream: Vec<&'static str>,
     /// `(schema name, Rust type path)`: generated code uses the hand-written type instead.
     pub replacements: Vec<(String, String)>,
     /// Generic fixups of a whole schema that ran, with how many places each changed.
@@ -56,6 +78,7 @@ pub const ALL: &[Fixup] = &[
                    ignores `explode` and would send repeated `o=` keys, of which the server keeps only the last \
                    (all Waldur releases)",
         fixed_in: None,
+        touches: &["parameter o of", "type CourseAccountOEnum", "type MarketplaceCourseAccounts"],
         apply: ordering_is_one_comma_joined_value,
     },
     Fixup {
@@ -63,6 +86,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "create_bulk is documented to answer the request object `CourseAccountsBulkCreate`; the server \
                    answers a JSON array of CourseAccount (Waldur 7.8.7; fixed in 7.8.8)",
         fixed_in: Some((7, 8, 8)),
+        touches: &["operation marketplace_course_accounts_create_bulk", "type CourseAccountsBulkCreate"],
         apply: create_bulk_returns_course_accounts,
     },
     Fixup {
@@ -70,6 +94,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "newer servers create bulk rows as Pending and answer 202 with the same array; the schema \
                    still lists only 200 (all releases so far)",
         fixed_in: None,
+        touches: &["operation marketplace_course_accounts_create_bulk"],
         apply: create_bulk_may_answer_202,
     },
     Fixup {
@@ -77,6 +102,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "delete is documented as 204 without a body; newer servers (8.1.3) answer 202 with the closed \
                    CourseAccount; both become one raw 2XX response the hand-written client decodes (all releases so far)",
         fixed_in: None,
+        touches: &["operation marketplace_course_accounts_destroy"],
         apply: destroy_may_answer_202_with_body,
     },
     Fixup {
@@ -85,6 +111,7 @@ pub const ALL: &[Fixup] = &[
                    response on a new value; state becomes the hand-written open enum, in responses and filters \
                    (all releases)",
         fixed_in: None,
+        touches: &["CourseAccount.state", "parameter state of", "type CourseAccountState", "type ServiceAccountState"],
         apply: course_account_state_is_open,
     },
     Fixup {
@@ -92,6 +119,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "project_start_date/project_end_date are null for an undated project, but required and \
                    non-nullable in schemas before 8.0.8 (fixed in 8.0.8)",
         fixed_in: Some((8, 0, 8)),
+        touches: &["CourseAccount.project_start_date", "CourseAccount.project_end_date"],
         apply: course_account_project_dates_nullable,
     },
     Fixup {
@@ -101,38 +129,64 @@ pub const ALL: &[Fixup] = &[
                    fields DRF skips) and null per the 8.1.3 Python client, but required and non-nullable in every \
                    published schema up to 8.1.2: they become optional and nullable",
         fixed_in: None,
+        touches: &["CourseAccount.user_uuid", "CourseAccount.username"],
         apply: course_account_user_fields_nullable,
     },
 ];
 
-/// Runs every fixup that concerns the document's release (or only those named in `only`).
-/// `version` is `info.version`.
+/// Runs every fixup (or only those named in `only`) and stops at the first that fits neither its bug
+/// nor its fix: generation must not go on with a document nobody has judged. `version` is
+/// `info.version`, for the message.
 pub fn apply_all(file: &Path, doc: &mut Value, version: &str, only: Option<&[String]>) -> Result<Applied> {
-    let release = parse_release(version);
-    let mut applied = Applied::default();
     if let Some(unknown) = only.into_iter().flatten().find(|n| !ALL.iter().any(|f| f.name == n.as_str())) {
         return Err(Error::new(file, crate::error::Place::File, format!("there is no fixup named `{unknown}`")));
     }
-    for fixup in ALL.iter().filter(|f| only.is_none_or(|names| names.iter().any(|n| n == f.name))) {
-        let obsolete = matches!((release, fixup.fixed_in), (Some(r), Some(fixed)) if r >= fixed);
-        if obsolete {
-            applied.skipped.push(fixup.name);
-            continue;
-        }
-        (fixup.apply)(doc, &mut applied).map_err(|why| {
-            Error::new(
-                file,
-                crate::error::Place::File,
-                format!(
-                    "fixup `{}` no longer applies: {why}. It concerns: {}. If upstream fixed this, remove the fixup \
-                     (or set its `fixed_in`); otherwise update it to the new schema",
-                    fixup.name, fixup.concerns
-                ),
-            )
-        })?;
-        applied.ran.push(fixup.name);
+    let selected = ALL.iter().filter(|f| only.is_none_or(|names| names.iter().any(|n| n == f.name)));
+    let (applied, misfits) = apply_each(doc, selected);
+    match misfits.into_iter().next() {
+        None => Ok(applied),
+        Some(misfit) => Err(Error::new(file, crate::error::Place::File, misfit.message(version))),
     }
-    Ok(applied)
+}
+
+/// Runs every fixup of `fixups`, going past one that does not fit (the document stays as published
+/// where it acts): the change report keeps the crate's view of everything else.
+pub fn apply_each<'a>(doc: &mut Value, fixups: impl IntoIterator<Item = &'a Fixup>) -> (Applied, Vec<Misfit>) {
+    let mut applied = Applied::default();
+    let mut misfits = Vec::new();
+    for fixup in fixups {
+        // A fixup that fails part-way must not leave half a repair behind.
+        let mut trial = doc.clone();
+        match (fixup.apply)(&mut trial, &mut applied) {
+            Ok(Found::Bug) => {
+                *doc = trial;
+                applied.ran.push(fixup.name);
+            }
+            Ok(Found::FixedUpstream) => {
+                *doc = trial;
+                applied.fixed_upstream.push(fixup.name);
+            }
+            Err(why) => misfits.push(Misfit { fixup: fixup.name, why }),
+        }
+    }
+    (applied, misfits)
+}
+
+/// The fixup of this name.
+pub fn named(name: &str) -> Option<&'static Fixup> {
+    ALL.iter().find(|f| f.name == name)
+}
+
+impl Misfit {
+    /// The message of a generation that stops on it.
+    pub fn message(&self, version: &str) -> String {
+        let concerns = named(self.fixup).map_or("", |f| f.concerns);
+        format!(
+            "fixup `{}` no longer applies to Waldur {version}: {}. It concerns: {concerns}. The schema there is \
+             neither the bug it repairs nor upstream's fix: judge the change, then update the fixup",
+            self.fixup, self.why
+        )
+    }
 }
 
 const LIST: &str = "marketplace_course_accounts_list";
@@ -140,6 +194,7 @@ const COUNT: &str = "marketplace_course_accounts_count";
 const BULK: &str = "marketplace_course_accounts_create_bulk";
 const DESTROY: &str = "marketplace_course_accounts_destroy";
 const COURSE_ACCOUNT: &str = "/components/schemas/CourseAccount";
+const COURSE_ACCOUNT_REF: &str = "#/components/schemas/CourseAccount";
 
 /// The pointer to the operation with this operationId.
 fn op_pointer(doc: &Value, id: &str) -> std::result::Result<String, String> {
@@ -164,7 +219,7 @@ fn schemas_mut(doc: &mut Value) -> std::result::Result<&mut serde_json::Map<Stri
 /// named field enum and a named ordering schema; the ordering schema is replaced by the hand-written
 /// `Ordering<Field>`, which serializes as one comma-joined value. Operations with the same field set
 /// (list and its HEAD count) share the types.
-fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) -> std::result::Result<(), String> {
+fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) -> std::result::Result<Found, String> {
     // (pointer to the parameter, operationId, the fields in document order)
     let mut targets: Vec<(String, String, Vec<String>)> = Vec::new();
     // 8.x names the values (`CourseAccountOEnum`); once every `o` uses `Ordering` the named enum is
@@ -263,7 +318,7 @@ fn ordering_is_one_comma_joined_value(doc: &mut Value, applied: &mut Applied) ->
             schemas_mut(doc)?.shift_remove(&name);
         }
     }
-    Ok(())
+    Ok(Found::Bug)
 }
 
 /// Whether any `$ref` in `value` is `reference`.
@@ -296,53 +351,108 @@ fn bulk_success_pointer(doc: &Value, status: &str) -> std::result::Result<String
 
 /// The 7.8.7 schema says create_bulk answers `CourseAccountsBulkCreate` (the request echoed); the server
 /// answers the created accounts as an array.
-fn create_bulk_returns_course_accounts(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+fn create_bulk_returns_course_accounts(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     let pointer = format!("{}/content/application~1json/schema", bulk_success_pointer(doc, "200")?);
-    let schema = get_mut(doc, &pointer)?;
-    if schema.get("$ref").and_then(Value::as_str) != Some("#/components/schemas/CourseAccountsBulkCreate") {
-        return Err(format!("the 200 response at {pointer} is no longer `$ref: CourseAccountsBulkCreate`"));
+    let schema = doc.pointer(&pointer).ok_or_else(|| format!("nothing at {pointer}"))?;
+    if is_array_of_course_accounts(doc, schema) {
+        return Ok(Found::FixedUpstream);
     }
-    *schema = json!({"type": "array", "items": {"$ref": "#/components/schemas/CourseAccount"}});
-    Ok(())
+    if schema.get("$ref").and_then(Value::as_str) != Some("#/components/schemas/CourseAccountsBulkCreate") {
+        return Err(format!(
+            "expected the 200 response at {pointer} to be `$ref: CourseAccountsBulkCreate` (the bug) or an array of \
+             CourseAccount (the fix), found {}",
+            shape(schema)
+        ));
+    }
+    *get_mut(doc, &pointer)? = json!({"type": "array", "items": {"$ref": "#/components/schemas/CourseAccount"}});
+    Ok(Found::Bug)
 }
 
-fn create_bulk_may_answer_202(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+/// Whether `schema` (or what it refers to) is an array of CourseAccount.
+fn is_array_of_course_accounts(doc: &Value, schema: &Value) -> bool {
+    let schema = deref(doc, schema).unwrap_or(schema);
+    schema["type"] == "array"
+        && schema.pointer("/items/$ref").and_then(Value::as_str) == Some("#/components/schemas/CourseAccount")
+}
+
+/// A schema in a few words, for messages: its `$ref`, or its type.
+fn shape(schema: &Value) -> String {
+    match (schema.get("$ref").and_then(Value::as_str), schema.get("type")) {
+        (Some(reference), _) => format!("`$ref: {reference}`"),
+        (None, Some(kind)) => format!("a schema of type {kind}"),
+        (None, None) => format!("`{}`", schema.to_string().chars().take(80).collect::<String>()),
+    }
+}
+
+fn create_bulk_may_answer_202(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     let ok = bulk_success_pointer(doc, "200")?;
     let accepted = bulk_success_pointer(doc, "202")?;
+    let array_at = |doc: &Value, at: &str| {
+        doc.pointer(&format!("{at}/content/application~1json/schema"))
+            .is_some_and(|s| is_array_of_course_accounts(doc, s))
+    };
     if doc.pointer(&accepted).is_some() {
-        return Err(format!("the schema documents 202 at {accepted} already"));
+        return if array_at(doc, &accepted) {
+            Ok(Found::FixedUpstream)
+        } else {
+            Err(format!("expected 202 at {accepted} to answer an array of CourseAccount, as the server does"))
+        };
+    }
+    if !array_at(doc, &ok) {
+        return Err(format!(
+            "expected the 200 response at {ok} to be an array of CourseAccount (to document 202 like it), found \
+             something else"
+        ));
     }
     let mut response = doc.pointer(&ok).cloned().ok_or_else(|| format!("no 200 response at {ok}"))?;
-    let schema = response.pointer("/content/application~1json/schema").and_then(|s| deref(doc, s));
-    let items = schema.and_then(|s| s.get("items")).and_then(|i| i.get("$ref")).and_then(Value::as_str);
-    if schema.is_none_or(|s| s["type"] != "array") || items != Some("#/components/schemas/CourseAccount") {
-        return Err(format!("the 200 response at {ok} is not an array of CourseAccount"));
-    }
     response["description"] = json!("Accepted: newer servers create the rows as Pending.");
     let responses = get_mut(doc, &format!("{}/responses", op_pointer(doc, BULK)?))?;
     responses.as_object_mut().ok_or("responses is not a mapping")?.insert("202".into(), response);
-    Ok(())
+    Ok(Found::Bug)
 }
 
-fn destroy_may_answer_202_with_body(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+/// The bug: delete documented as 204 without a body. The fix: 202 documented with the closed
+/// CourseAccount (204 beside it or not). Either way the crate's view is one raw 2XX response that the
+/// hand-written `Client::delete` decodes (empty, or the account), so its signature does not change
+/// when upstream documents the truth.
+fn destroy_may_answer_202_with_body(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     let pointer = format!("{}/responses", op_pointer(doc, DESTROY)?);
     let responses = get_mut(doc, &pointer)?.as_object_mut().ok_or("responses is not a mapping")?;
-    let documented: Vec<&String> = responses.keys().filter(|k| k.starts_with('2')).collect();
-    if documented != ["204"] || responses["204"].get("content").is_some() {
-        return Err(format!("the success responses at {pointer} are no longer exactly `204` without a body"));
+    let documented: Vec<String> = responses.keys().filter(|k| k.starts_with('2')).cloned().collect();
+    let empty = |r: &Value| r.get("content").is_none();
+    let account = |r: &Value| {
+        r.get("content").and_then(Value::as_object).is_some_and(|media| {
+            !media.is_empty()
+                && media.values().all(|m| m.pointer("/schema/$ref").and_then(Value::as_str) == Some(COURSE_ACCOUNT_REF))
+        })
+    };
+    let found = match documented.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["204"] if empty(&responses["204"]) => Found::Bug,
+        ["202"] if account(&responses["202"]) => Found::FixedUpstream,
+        ["202", "204"] | ["204", "202"] if account(&responses["202"]) && empty(&responses["204"]) => {
+            Found::FixedUpstream
+        }
+        other => {
+            return Err(format!(
+                "expected the success responses at {pointer} to be `204` without a body (the bug) or `202` with a \
+                 CourseAccount, with or without `204` (the fix), found {other:?}"
+            ));
+        }
+    };
+    for status in &documented {
+        responses.shift_remove(status);
     }
-    responses.shift_remove("204");
     responses.insert(
         "2XX".into(),
         json!({
             "description": "204 without a body, or (newer servers) 202 with the closed CourseAccount.",
-            "content": {"*/*": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}
+            "content": {"*/*": {"schema": {"$ref": COURSE_ACCOUNT_REF}}}
         }),
     );
-    Ok(())
+    Ok(found)
 }
 
-fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::result::Result<(), String> {
+fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::result::Result<Found, String> {
     let state_ptr = format!("{COURSE_ACCOUNT}/properties/state");
     let state = doc.pointer(&state_ptr).ok_or_else(|| format!("nothing at {state_ptr}"))?;
     let reference = state
@@ -387,36 +497,42 @@ fn course_account_state_is_open(doc: &mut Value, applied: &mut Applied) -> std::
         *items = json!({"$ref": reference});
     }
     applied.replacements.push((name, "crate::state::CourseAccountState".to_string()));
-    Ok(())
+    Ok(Found::Bug)
 }
 
-fn course_account_project_dates_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+fn course_account_project_dates_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     make_nullable(doc, &["project_start_date", "project_end_date"])
 }
 
-fn course_account_user_fields_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<(), String> {
+fn course_account_user_fields_nullable(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     const FIELDS: [&str; 2] = ["user_uuid", "username"];
-    make_nullable(doc, &FIELDS)?;
+    let nullable = make_nullable(doc, &FIELDS)?;
     let pointer = format!("{COURSE_ACCOUNT}/required");
-    let required = get_mut(doc, &pointer)?.as_array_mut().ok_or_else(|| format!("{pointer} is not a list"))?;
-    for field in FIELDS {
-        let at = required
-            .iter()
-            .position(|f| f.as_str() == Some(field))
-            .ok_or_else(|| format!("{pointer} does not list `{field}` any more"))?;
-        required.remove(at);
+    let mut still_required = false;
+    if let Some(required) = doc.pointer_mut(&pointer) {
+        let required = required.as_array_mut().ok_or_else(|| format!("{pointer} is not a list"))?;
+        let before = required.len();
+        required.retain(|f| !f.as_str().is_some_and(|f| FIELDS.contains(&f)));
+        still_required = required.len() != before;
     }
-    Ok(())
+    // Fixed upstream only when both halves are: nullable, and not required.
+    Ok(if nullable == Found::FixedUpstream && !still_required { Found::FixedUpstream } else { Found::Bug })
 }
 
-fn make_nullable(doc: &mut Value, fields: &[&str]) -> std::result::Result<(), String> {
+/// Makes the CourseAccount `fields` nullable; [`Found::FixedUpstream`] when every one was already.
+fn make_nullable(doc: &mut Value, fields: &[&str]) -> std::result::Result<Found, String> {
+    let mut found = Found::FixedUpstream;
     for field in fields {
         let pointer = format!("{COURSE_ACCOUNT}/properties/{}", escape_pointer(field));
         let property = get_mut(doc, &pointer)?;
-        if property.get("nullable") == Some(&Value::Bool(true)) {
-            return Err(format!("{pointer} is nullable in the schema already"));
+        match property.get("nullable") {
+            Some(Value::Bool(true)) => {}
+            None | Some(Value::Bool(false)) => {
+                property["nullable"] = Value::Bool(true);
+                found = Found::Bug;
+            }
+            Some(other) => return Err(format!("expected `nullable` at {pointer} to be a boolean, found {other}")),
         }
-        property["nullable"] = Value::Bool(true);
     }
-    Ok(())
+    Ok(found)
 }

@@ -180,8 +180,8 @@ fn header(spec: &Spec, options: &Options, applied: &fixups::Applied, version: &s
     ));
     let list = |names: &[&str]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
     h.push_str(&format!("// Fixups applied: {}\n", list(&applied.ran)));
-    if !applied.skipped.is_empty() {
-        h.push_str(&format!("// Fixups not needed for this release: {}\n", list(&applied.skipped)));
+    if !applied.fixed_upstream.is_empty() {
+        h.push_str(&format!("// Fixups not needed for this release: {}\n", list(&applied.fixed_upstream)));
     }
     if !applied.generic.is_empty() {
         let counts: Vec<String> = applied.generic.iter().map(|(name, n)| format!("{name} ({n} places)")).collect();

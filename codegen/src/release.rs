@@ -1,37 +1,33 @@
 //! The text edits of a client release that follow from a change report: the crate's new version in
-//! the manifests, and the CHANGELOG entry. Pure functions over file contents; `cargo xtask update`
-//! writes the results.
+//! the manifests (with `toml_edit`, which keeps every comment and layout), the bump both verdicts agree
+//! on, and the CHANGELOG entry. Pure functions over file contents; `cargo xtask update` writes the
+//! results.
 
-use crate::compare::{Change, Class, Report};
+use crate::compare::{Bump, Change, Class, Report};
 
 /// The client crate's package name, as its manifest and the workspace dependency table spell it.
 pub const CLIENT_PACKAGE: &str = "waldur-course-accounts";
 
+fn manifest(text: &str) -> Result<toml_edit::DocumentMut, String> {
+    text.parse::<toml_edit::DocumentMut>().map_err(|e| format!("not TOML: {e}"))
+}
+
+/// The `[package]` version of a manifest, if it has one.
+pub fn package_version(text: &str) -> Option<String> {
+    manifest(text).ok()?.get("package")?.get("version")?.as_str().map(str::to_string)
+}
+
 /// `text` (a `Cargo.toml`) with the `version` of its `[package]` table set to `version`.
 pub fn set_package_version(text: &str, version: &str) -> Result<String, String> {
-    let mut section = String::new();
-    let mut done = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            section = trimmed.to_string();
-        }
-        if !done && section == "[package]" && trimmed.starts_with("version") && trimmed.contains('=') {
-            let ending = if line.ends_with("\r\n") {
-                "\r\n"
-            } else if line.ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
-            out.push_str(&format!("version = \"{version}\"{ending}"));
-            done = true;
-        } else {
-            out.push_str(line);
-        }
+    let mut doc = manifest(text)?;
+    let package = doc.get_mut("package").and_then(|p| p.as_table_like_mut()).ok_or("no [package] table")?;
+    let old = package.get_mut("version").ok_or("no `version` in its [package] table")?;
+    let decor = old.as_value().map(|v| v.decor().clone());
+    *old = toml_edit::value(version);
+    if let (Some(decor), Some(new)) = (decor, old.as_value_mut()) {
+        *new.decor_mut() = decor;
     }
-    if done { Ok(out) } else { Err("no `version = ...` line in its [package] table".into()) }
+    Ok(doc.to_string())
 }
 
 /// `text` (the workspace `Cargo.toml`) with the version requirement of `package` in
@@ -39,41 +35,103 @@ pub fn set_package_version(text: &str, version: &str) -> Result<String, String> 
 /// requirement).
 pub fn set_workspace_dependency_version(text: &str, package: &str, version: &str) -> Result<String, String> {
     let core = version.split('+').next().unwrap_or(version);
-    let prefix = format!("{package} = {{");
-    let mut found = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with(&prefix)
-            && let Some(start) = line.find("version = \"")
-        {
-            let value_start = start + "version = \"".len();
-            let Some(len) = line[value_start..].find('"') else {
-                return Err(format!("`{package}`: unterminated version"));
-            };
-            out.push_str(&line[..value_start]);
-            out.push_str(core);
-            out.push_str(&line[value_start + len..]);
-            found = true;
-        } else {
-            out.push_str(line);
+    let mut doc = manifest(text)?;
+    let dependency = doc
+        .get_mut("workspace")
+        .and_then(|w| w.get_mut("dependencies"))
+        .and_then(|d| d.get_mut(package))
+        .and_then(|d| d.as_table_like_mut())
+        .ok_or_else(|| format!("no `{package} = {{ ... }}` in [workspace.dependencies]"))?;
+    let requirement = dependency.get_mut("version").ok_or_else(|| format!("`{package}` has no version"))?;
+    let decor = requirement.as_value().map(|v| v.decor().clone());
+    *requirement = toml_edit::value(core);
+    if let (Some(decor), Some(new)) = (decor, requirement.as_value_mut()) {
+        *new.decor_mut() = decor;
+    }
+    Ok(doc.to_string())
+}
+
+/// Whether `old → new` is a breaking release by Cargo's rules (below 1.0 the minor number breaks);
+/// `None` when either is not a version.
+pub fn is_breaking_release(old: &str, new: &str) -> Option<bool> {
+    let (old, new) = (semver::Version::parse(old).ok()?, semver::Version::parse(new).ok()?);
+    Some(if old.major == 0 && new.major == 0 { new.minor > old.minor } else { new.major > old.major })
+}
+
+/// Where the version bump of a release comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// cargo-semver-checks ran on the regenerated crate: `crate_level` is `Major` when it found a
+    /// change that needs one (`lints` names them), else `Minor` (it judges no finer than that here).
+    Checked { schema: Bump, crate_level: Bump, lints: Vec<String> },
+    /// cargo-semver-checks is not installed: the schema report's bump alone.
+    SchemaOnly { schema: Bump },
+}
+
+impl Verdict {
+    /// The bump applied: the larger of the two when both were asked (neither may understate).
+    pub fn bump(&self) -> Bump {
+        match self {
+            Verdict::Checked { schema, crate_level, .. } => (*schema).max(*crate_level),
+            Verdict::SchemaOnly { schema } => *schema,
         }
     }
-    if found { Ok(out) } else { Err(format!("no `{package} = {{ ..., version = \"...\" }}` line")) }
+
+    /// One sentence saying which verdicts there were and why the bump is what it is.
+    pub fn explain(&self) -> String {
+        match self {
+            Verdict::Checked { schema, crate_level, lints } => {
+                let lints = if lints.is_empty() { String::new() } else { format!(" ({})", lints.join(", ")) };
+                let crate_said = if *crate_level == Bump::Major {
+                    format!("cargo-semver-checks on the regenerated crate: major{lints}")
+                } else {
+                    "cargo-semver-checks on the regenerated crate: nothing that needs a major release".to_string()
+                };
+                let why = match (schema, crate_level) {
+                    (Bump::Major, Bump::Major) => "both say major".to_string(),
+                    (Bump::Major, _) => "the schema report says major: a change the Rust API check cannot see (a wire \
+                                         change) still breaks callers"
+                        .to_string(),
+                    (_, Bump::Major) => {
+                        "cargo-semver-checks found a breaking change the schema report missed".to_string()
+                    }
+                    (schema, _) => format!("they agree: {}", schema.as_str()),
+                };
+                format!(
+                    "schema report: {}; {crate_said}; {} release because {why}",
+                    schema.as_str(),
+                    self.bump().as_str()
+                )
+            }
+            Verdict::SchemaOnly { schema } => format!(
+                "schema report: {}; cargo-semver-checks is not installed, so the crate was not checked: the schema \
+                 report's verdict alone ({})",
+                schema.as_str(),
+                schema.as_str()
+            ),
+        }
+    }
 }
 
 /// The CHANGELOG entry of a schema release, from its change report: Keep a Changelog's Added /
 /// Changed / Removed, breaking changes marked, and a pointer to the whole report.
-pub fn changelog_entry(report: &Report, version: &str, date: &str, report_path: &str) -> String {
+pub fn changelog_entry(report: &Report, verdict: &Verdict, version: &str, date: &str, report_path: &str) -> String {
     let mut out = format!("## [{version}] - {date}\n\n");
     out.push_str(&format!(
         "Generated from Waldur {}'s schema (was {}): a {} release. The whole change report is \
-         `{report_path}`.\n",
+         `{report_path}`.\n\nVersion: {}.\n",
         report.to,
         report.from,
-        report.bump().as_str()
+        verdict.bump().as_str(),
+        verdict.explain()
     ));
-    if let Some(why) = &report.published_only {
-        out.push_str(&format!("\nThe schemas were compared as published ({why}).\n"));
+    if !report.fixed_upstream.is_empty() {
+        let names: Vec<String> = report.fixed_upstream.iter().map(|n| format!("`{n}`")).collect();
+        out.push_str(&format!(
+            "\nFixed upstream in Waldur {} (the fixups step aside; the crate's types stay as they were): {}.\n",
+            report.to,
+            names.join(", ")
+        ));
     }
     let group = |change: &Change| {
         let kind = change.kind.as_str();
@@ -125,19 +183,9 @@ pub fn insert_entry(changelog: &str, entry: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time, for the CHANGELOG date.
-pub fn utc_date(unix_seconds: u64) -> String {
-    // Days to a civil date, after Howard Hinnant's `civil_from_days` (a well-known public algorithm).
-    let days = (unix_seconds / 86_400) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+/// Today's date (UTC), `YYYY-MM-DD`, for the CHANGELOG entry.
+pub fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
 }
 
 #[cfg(test)]
@@ -145,17 +193,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(951_782_400), "2000-02-29");
-        assert_eq!(utc_date(1_796_032_800), "2026-11-30");
-    }
-
-    #[test]
     fn package_version_only_in_the_package_table() {
-        let text = "[package]\nname = \"x\"\nversion = \"0.1.0+waldur.7.8.7\"\n\n[dependencies]\nversion = \"1\"\n";
+        let text =
+            "[package]\nname = \"x\"\nversion = \"0.1.0+waldur.7.8.7\" # kept\n\n[dependencies]\nversion = \"1\"\n";
         let out = set_package_version(text, "0.2.0+waldur.8.1.2").unwrap();
         assert_eq!(out, text.replace("0.1.0+waldur.7.8.7", "0.2.0+waldur.8.1.2"));
+        assert_eq!(package_version(&out).as_deref(), Some("0.2.0+waldur.8.1.2"));
         assert!(set_package_version("[dependencies]\nversion = \"1\"\n", "2").is_err());
     }
 
@@ -176,5 +219,29 @@ mod tests {
             out,
             "# Changelog\n\nintro\n\n## [Unreleased]\n\n## [0.2.0] - 2026-11-30\n\nschema\n\n### Added\n- a thing\n\n## [0.1.0]\n\nfirst\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod verdict_tests {
+    use super::*;
+
+    #[test]
+    fn the_bump_is_the_larger_of_the_two_and_says_why() {
+        let both = Verdict::Checked { schema: Bump::Minor, crate_level: Bump::Minor, lints: vec![] };
+        assert_eq!(both.bump(), Bump::Minor);
+        assert!(both.explain().contains("they agree: minor"), "{}", both.explain());
+        let crate_found = Verdict::Checked {
+            schema: Bump::Minor,
+            crate_level: Bump::Major,
+            lints: vec!["enum_variant_added".into()],
+        };
+        assert_eq!(crate_found.bump(), Bump::Major);
+        assert!(crate_found.explain().contains("major (enum_variant_added)"), "{}", crate_found.explain());
+        let alone = Verdict::SchemaOnly { schema: Bump::Major };
+        assert!(alone.explain().contains("not installed"), "{}", alone.explain());
+        assert_eq!(is_breaking_release("0.2.0+waldur.8.1.2", "0.3.0+waldur.8.1.3"), Some(true));
+        assert_eq!(is_breaking_release("0.2.0", "0.2.1"), Some(false));
+        assert_eq!(is_breaking_release("1.4.2", "2.0.0"), Some(true));
     }
 }

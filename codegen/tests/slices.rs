@@ -104,7 +104,7 @@ fn the_report_accounts_for_every_difference_of_the_generated_surface() {
     pairs.push((common::SLICES[0], common::SLICES[common::SLICES.len() - 1]));
     for (old, new) in pairs {
         let report = compare(&common::slice(old), &common::slice(new));
-        assert_eq!(report.published_only, None, "{old} → {new}: the fixups fit both");
+        assert!(report.misfits.is_empty(), "{old} → {new}: the fixups fit both: {:?}", report.misfits);
         let (a, b) = (surface(old), surface(new));
         let unexplained: Vec<String> = a
             .symmetric_difference(&b)
@@ -140,6 +140,11 @@ fn the_committed_release_report_is_current_and_the_crate_has_its_version() {
             committed["from_version"].as_str().expect("the report names the crate version it started from");
         let report = compare(&common::slice(old), &common::slice(new));
         let json = serde_json::to_string_pretty(&report.json(from_version)).unwrap() + "\n";
+        // After a deliberate change of the report's format, as for the snapshots.
+        if std::env::var("EXPECTORATE").as_deref() == Ok("overwrite") {
+            std::fs::write(&path, &json).unwrap();
+            std::fs::write(dir.join(format!("{stem}.txt")), report.human(from_version)).unwrap();
+        }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), json, "{} is stale", path.display());
         let text = std::fs::read_to_string(dir.join(format!("{stem}.txt"))).unwrap();
         assert_eq!(text, report.human(from_version), "{stem}.txt is stale");

@@ -10,6 +10,9 @@
 
 use std::process::Command;
 
+use codegen::compare::Bump;
+use codegen::release;
+
 use crate::exit::{Failure, Outcome};
 use crate::workspace;
 
@@ -21,11 +24,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let installed = Command::new(workspace::cargo())
-        .args(["semver-checks", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !installed {
+    if !installed() {
         return Err(Failure::from(
             "cargo-semver-checks is not installed on this machine, so the crate-level check cannot run here. \
              Install it with `cargo install cargo-semver-checks --locked` (about 6 minutes on 2 cores; needs \
@@ -47,32 +46,14 @@ pub fn run(args: Args) -> Outcome {
             String::from_utf8_lossy(&shown.stderr).trim()
         )));
     }
-    let baseline = workspace::package_version(&String::from_utf8_lossy(&shown.stdout))
+    let baseline = release::package_version(&String::from_utf8_lossy(&shown.stdout))
         .ok_or_else(|| format!("{manifest} at `{}` has no package version", args.baseline_rev))?;
     let current = workspace::client_version();
-    println!(
-        "cargo semver-checks -p {} --baseline-rev {} --release-type minor   ({baseline} → {current})",
-        codegen::release::CLIENT_PACKAGE,
-        args.baseline_rev
-    );
-    let output = Command::new(workspace::cargo())
-        .current_dir(&root)
-        .args(["semver-checks", "-p", codegen::release::CLIENT_PACKAGE, "--baseline-rev", &args.baseline_rev])
-        .args(["--release-type", "minor"])
-        .output()
-        .map_err(|e| format!("cannot run cargo semver-checks: {e}"))?;
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    print!("{text}");
-    // It exits non-zero both when a lint fails and when it cannot run; its summary tells them apart.
-    let breaking = match (output.status.success(), text.contains("semver requires new major version")) {
-        (true, _) => false,
-        (false, true) => true,
-        (false, false) => {
-            return Err(Failure::from(format!("cargo semver-checks failed to run ({})", output.status)));
-        }
-    };
-    let bumped = is_breaking_bump(&baseline, &current);
-    match (breaking, bumped) {
+    println!("({baseline} → {current})");
+    let (verdict, _) = check(&root, &args.baseline_rev, true)?;
+    let bumped = release::is_breaking_release(&baseline, &current)
+        .ok_or_else(|| format!("`{baseline}` or `{current}` is not a version"))?;
+    match (verdict == Bump::Major, bumped) {
         (true, true) => {
             println!("verdict: breaking changes (above), and {baseline} → {current} is a breaking release: OK")
         }
@@ -91,24 +72,45 @@ pub fn run(args: Args) -> Outcome {
     Ok(())
 }
 
-/// Whether `old → new` is a breaking release by Cargo's rules (below 1.0 the minor number breaks).
-fn is_breaking_bump(old: &str, new: &str) -> bool {
-    let core = |v: &str| -> (u64, u64) {
-        let mut parts = v.split(['+', '-']).next().unwrap_or(v).split('.').map(|p| p.parse().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    };
-    let ((old_major, old_minor), (new_major, new_minor)) = (core(old), core(new));
-    new_major > old_major || (old_major == 0 && new_major == 0 && new_minor > old_minor)
+fn installed() -> bool {
+    Command::new(workspace::cargo()).args(["semver-checks", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn breaking_bumps_follow_cargo() {
-        use super::is_breaking_bump as b;
-        assert!(b("0.1.0+waldur.7.8.7", "0.2.0+waldur.8.1.2"));
-        assert!(!b("0.1.0", "0.1.1"));
-        assert!(b("1.4.2", "2.0.0"));
-        assert!(!b("1.4.2", "1.5.0"));
+/// The crate-level verdict of the working tree against the last commit, for `cargo xtask update`:
+/// `None` when cargo-semver-checks is not installed; else `Major` with the failing lints' names, or
+/// `Minor` (nothing that needs a major release).
+pub fn crate_level(root: &std::path::Path) -> Result<Option<(Bump, Vec<String>)>, String> {
+    if !installed() {
+        return Ok(None);
+    }
+    check(root, "HEAD", false).map(Some)
+}
+
+/// Runs cargo-semver-checks on the client against `baseline_rev`, asking for every change that needs
+/// a major release (`--release-type minor`), and reads its verdict and the failing lints.
+fn check(root: &std::path::Path, baseline_rev: &str, show: bool) -> Result<(Bump, Vec<String>), String> {
+    println!("cargo semver-checks -p {} --baseline-rev {baseline_rev} --release-type minor", release::CLIENT_PACKAGE);
+    let output = Command::new(workspace::cargo())
+        .current_dir(root)
+        .args(["semver-checks", "-p", release::CLIENT_PACKAGE, "--baseline-rev", baseline_rev])
+        .args(["--release-type", "minor"])
+        .output()
+        .map_err(|e| format!("cannot run cargo semver-checks: {e}"))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if show {
+        print!("{text}");
+    }
+    // Its lints report as `--- failure NAME: description ---`.
+    let lints: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("--- failure "))
+        .filter_map(|l| l.split(':').next())
+        .map(str::to_string)
+        .collect();
+    // It exits non-zero both when a lint fails and when it cannot run; its summary tells them apart.
+    match (output.status.success(), text.contains("semver requires new major version")) {
+        (true, _) => Ok((Bump::Minor, lints)),
+        (false, true) => Ok((Bump::Major, lints)),
+        (false, false) => Err(format!("cargo semver-checks failed to run ({}):\n{text}", output.status)),
     }
 }

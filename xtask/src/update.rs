@@ -1,15 +1,20 @@
 //! `cargo xtask update --from SCHEMA`: carries the client to a new Waldur release in one step. It cuts
 //! the slice, compares it with the current one as the crate sees them, generates the new client, and
-//! only when all of that succeeded writes every file the release changes: the previous slice kept in
+//! only when all of that succeeded writes the files of the release: the previous slice kept in
 //! `openapi/upstream/` (every slice we have is rendered by the tests), the new slice, the change report
-//! (text and JSON) in `openapi/reports/`, `generated.rs`, the crate version in both manifests and the
-//! CHANGELOG entry. What stays a human's job is printed at the end.
+//! (text and JSON) in `openapi/reports/` and `generated.rs`. Then the version is decided on the crate:
+//! cargo-semver-checks compares the regenerated crate with the last commit's, and the bump applied is
+//! the larger of its verdict and the schema report's (both printed, and why); without the tool the
+//! schema report decides, and the output and the CHANGELOG say so. Last, the version in both manifests
+//! and the CHANGELOG entry. Fixups that find upstream's fix step aside and are named. What stays a
+//! human's job is printed at the end.
 
 use std::path::{Path, PathBuf};
 
 use codegen::release;
 
 use crate::exit::{Failure, Outcome};
+use crate::semver;
 use crate::workspace::{self, label};
 
 #[derive(clap::Args)]
@@ -49,23 +54,26 @@ pub fn run(args: Args) -> Outcome {
     let rendered = codegen::render(&new, &options).map_err(workspace::relabel)?;
     let report = codegen::compare::compare(&old, &new);
     let current_version = workspace::client_version();
-    let version = report.next_version(&current_version);
     let stem = format!("{old_release}-to-{new_release}");
     let report_txt = format!("openapi/reports/{stem}.txt");
-    let date = args.date.unwrap_or_else(|| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        release::utc_date(now.as_secs())
-    });
-    let edit = |path: &str, f: &dyn Fn(&str) -> Result<String, String>| -> Result<(PathBuf, String), Failure> {
-        let full = root.join(path);
-        let text = std::fs::read_to_string(&full).map_err(|e| format!("{path}: {e}"))?;
-        Ok((full, f(&text).map_err(|e| format!("{path}: {e}"))?))
+    let date = args.date.unwrap_or_else(release::today);
+    let edits = |verdict: &release::Verdict| -> Result<Vec<(PathBuf, String)>, Failure> {
+        let version = report.version_after(&current_version, verdict.bump());
+        let edit = |path: &str, f: &dyn Fn(&str) -> Result<String, String>| -> Result<(PathBuf, String), Failure> {
+            let full = root.join(path);
+            let text = std::fs::read_to_string(&full).map_err(|e| format!("{path}: {e}"))?;
+            Ok((full, f(&text).map_err(|e| format!("{path}: {e}"))?))
+        };
+        let entry = release::changelog_entry(&report, verdict, &version, &date, &report_txt);
+        Ok(vec![
+            edit("generated-client/Cargo.toml", &|t| release::set_package_version(t, &version))?,
+            edit("Cargo.toml", &|t| release::set_workspace_dependency_version(t, release::CLIENT_PACKAGE, &version))?,
+            edit("CHANGELOG.md", &|t| release::insert_entry(t, &entry))?,
+        ])
     };
-    let client_manifest = edit("generated-client/Cargo.toml", &|t| release::set_package_version(t, &version))?;
-    let workspace_manifest =
-        edit("Cargo.toml", &|t| release::set_workspace_dependency_version(t, release::CLIENT_PACKAGE, &version))?;
-    let entry = release::changelog_entry(&report, &version, &date, &report_txt);
-    let changelog = edit("CHANGELOG.md", &|t| release::insert_entry(t, &entry))?;
+    // The manifest and CHANGELOG edits are tried now, so that a file they cannot edit stops the
+    // update before it writes anything; they are made for real once the version is decided.
+    edits(&release::Verdict::SchemaOnly { schema: report.bump() })?;
     let kept = root.join(format!("openapi/upstream/waldur-{old_release}-course-accounts.yaml"));
 
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
@@ -77,22 +85,46 @@ pub fn run(args: Args) -> Outcome {
     let json = serde_json::to_string_pretty(&report.json(&current_version))? + "\n";
     writes.push((root.join(format!("openapi/reports/{stem}.json")), json));
     writes.push((root.join(codegen::DEFAULT_OUT), rendered.code));
-    writes.extend([client_manifest, workspace_manifest, changelog]);
-    for (path, text) in &writes {
+    write_all(&writes)?;
+    print!("\n{}", report.human(&current_version));
+
+    let verdict = match semver::crate_level(&root) {
+        Ok(Some((crate_level, lints))) => release::Verdict::Checked { schema: report.bump(), crate_level, lints },
+        Ok(None) => {
+            println!(
+                "\ncargo-semver-checks is not installed: the version follows the schema report alone (the CHANGELOG \
+                 entry says so). `cargo install cargo-semver-checks --locked`, then `cargo xtask semver`, checks it."
+            );
+            release::Verdict::SchemaOnly { schema: report.bump() }
+        }
+        Err(why) => {
+            return Err(Failure::from(format!(
+                "the new slice, report and generated.rs are written, but cargo-semver-checks could not check the \
+                 regenerated crate: {why}. Fix that, then run `cargo xtask update` again"
+            )));
+        }
+    };
+    write_all(&edits(&verdict)?)?;
+    let version = report.version_after(&current_version, verdict.bump());
+    println!("\nversion: {}", verdict.explain());
+    println!(
+        "\nWaldur {old_release} → {new_release}: waldur-course-accounts {current_version} → {version}. Still yours to do:\n\
+         1. record the slice's origin (repository, file, commit) in openapi/README.md;\n\
+         2. EXPECTORATE=overwrite cargo test -p codegen --test snapshots, and review `git diff codegen/tests/snapshots`;\n\
+         3. for each fixup fixed upstream (above), set its `fixed_in` to the release named;\n\
+         4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything."
+    );
+    Ok(())
+}
+
+fn write_all(writes: &[(PathBuf, String)]) -> Result<(), Failure> {
+    for (path, text) in writes {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", label(dir)))?;
         }
         codegen::write::atomic(path, text)?;
         println!("wrote {}", label(path));
     }
-    print!("\n{}", report.human(&current_version));
-    println!(
-        "\nWaldur {old_release} → {new_release}: waldur-course-accounts {current_version} → {version}. Still yours to do:\n\
-         1. record the slice's origin (repository, file, commit) in openapi/README.md;\n\
-         2. EXPECTORATE=overwrite cargo test -p codegen --test snapshots, and review `git diff codegen/tests/snapshots`;\n\
-         3. cargo xtask semver (cargo-semver-checks against the last commit: the crate-level verdict);\n\
-         4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything."
-    );
     Ok(())
 }
 

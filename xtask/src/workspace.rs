@@ -44,10 +44,5 @@ pub fn cargo() -> std::ffi::OsString {
 /// The client crate's version, read from its manifest (the generator never builds the client).
 pub fn client_version() -> String {
     let manifest = std::fs::read_to_string(root().join("generated-client/Cargo.toml")).unwrap_or_default();
-    package_version(&manifest).unwrap_or_else(|| "0.0.0".into())
-}
-
-/// The `version = "..."` of a manifest's text (its first such line: the `[package]` one).
-pub fn package_version(manifest: &str) -> Option<String> {
-    manifest.lines().find_map(|l| l.strip_prefix("version = \"")).and_then(|r| r.split('"').next()).map(str::to_string)
+    codegen::release::package_version(&manifest).unwrap_or_else(|| "0.0.0".into())
 }
