@@ -42,6 +42,11 @@ fn cells(a: &CourseAccount) -> [String; 8] {
     ]
 }
 
+/// Output is written in blocks of this size: 100,000 accounts are 70 MB of JSON, and with the default
+/// 8 KiB buffer the writes to stdout cost as much as fetching them (`cargo xtask bench`: `list --format
+/// json` went from 1.65-2.3x the library's stream to 1.2-1.3x).
+const OUT_BUFFER: usize = 256 * 1024;
+
 /// Writes accounts one by one in a format.
 pub struct AccountWriter {
     format: Format,
@@ -77,12 +82,16 @@ fn json_failed(e: serde_json::Error) -> Failure {
 
 impl AccountWriter {
     pub fn new(format: Format) -> Result<AccountWriter, Failure> {
-        let mut writer =
-            AccountWriter { format, out: std::io::BufWriter::new(std::io::stdout()), csv: None, written: 0 };
+        let mut writer = AccountWriter {
+            format,
+            out: std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout()),
+            csv: None,
+            written: 0,
+        };
         match format {
             Format::Json => writer.raw("[")?,
             Format::Csv => {
-                let mut csv = csv::Writer::from_writer(std::io::stdout());
+                let mut csv = csv::WriterBuilder::new().buffer_capacity(OUT_BUFFER).from_writer(std::io::stdout());
                 csv.write_record(COLUMNS).map_err(csv_failed)?;
                 writer.csv = Some(csv);
             }

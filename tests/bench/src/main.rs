@@ -431,12 +431,18 @@ fn print_list(rows: &[Row], plan: &Plan, list_server: ListServer, floor_kib: u64
     Value::Array(ratios)
 }
 
+/// `(N, seconds)` of this crate's stream, from the list section.
+fn rows_of_ours(rows: &[Row]) -> Vec<(usize, f64)> {
+    rows.iter().filter(|r| r.variant == "ours").map(|r| (r.n, r.seconds)).collect()
+}
+
 async fn run(args: Args) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap_or(Path::new(".")).to_path_buf();
     let plan = Plan::of(&args);
     let floor_kib = rss::floor_kib()?;
 
     let rows = list_section(&plan, args.list_server, &root).await?;
+    let list_rows = &rows;
     let ratios = print_list(&rows, &plan, args.list_server, floor_kib);
     let bulk_rows = bulk_section(&plan.bulk).await?;
 
@@ -444,8 +450,10 @@ async fn run(args: Args) -> Result<(), String> {
     if !plan.cli_list.is_empty() || !plan.cli_import.is_empty() {
         let binary = artifact::build(&root, "waldur-course-accounts-cli", "waldur-course-accounts", artifact::PROFILE)?;
         let scratch = root.join("target/bench-cli");
-        let rows = cli::run(&binary, &plan.cli_list, &plan.cli_import, &scratch, args.list_server).await?;
-        cli_rows = cli::print(&rows);
+        let rows = cli::run(&binary, &plan.cli_list, &plan.cli_import, &scratch, args.list_server, plan.runs).await?;
+        // The library's own stream over the same accounts, to set the command line's list beside it.
+        let stream: Vec<(usize, f64)> = rows_of_ours(&list_rows);
+        cli_rows = cli::print(&rows, &stream);
     }
     let codegen = codegen_section(&root)?;
     let build = if args.build_time { build_section(&root)? } else { Value::Null };
