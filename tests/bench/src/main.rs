@@ -441,9 +441,9 @@ async fn run(args: Args) -> Result<(), String> {
     let plan = Plan::of(&args);
     let floor_kib = rss::floor_kib()?;
 
-    let rows = list_section(&plan, args.list_server, &root).await?;
-    let list_rows = &rows;
-    let ratios = print_list(&rows, &plan, args.list_server, floor_kib);
+    let rows_list = list_section(&plan, args.list_server, &root).await?;
+    let rows = &rows_list;
+    let ratios = print_list(rows, &plan, args.list_server, floor_kib);
     let bulk_rows = bulk_section(&plan.bulk).await?;
 
     let mut cli_rows = Value::Null;
@@ -452,7 +452,7 @@ async fn run(args: Args) -> Result<(), String> {
         let scratch = root.join("target/bench-cli");
         let rows = cli::run(&binary, &plan.cli_list, &plan.cli_import, &scratch, args.list_server, plan.runs).await?;
         // The library's own stream over the same accounts, to set the command line's list beside it.
-        let stream: Vec<(usize, f64)> = rows_of_ours(&list_rows);
+        let stream: Vec<(usize, f64)> = rows_of_ours(&rows_list);
         cli_rows = cli::print(&rows, &stream);
     }
     let codegen = codegen_section(&root)?;
