@@ -78,7 +78,7 @@ pub const ALL: &[Fixup] = &[
                    ignores `explode` and would send repeated `o=` keys, of which the server keeps only the last \
                    (all Waldur releases)",
         fixed_in: None,
-        touches: &["parameter o of", "type CourseAccountOEnum", "type MarketplaceCourseAccounts"],
+        touches: &["parameter `o` of", "CourseAccountOEnum", "OrderingField", "Ordering"],
         apply: ordering_is_one_comma_joined_value,
     },
     Fixup {
@@ -86,7 +86,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "create_bulk is documented to answer the request object `CourseAccountsBulkCreate`; the server \
                    answers a JSON array of CourseAccount (Waldur 7.8.7; fixed in 7.8.8)",
         fixed_in: Some((7, 8, 8)),
-        touches: &["operation marketplace_course_accounts_create_bulk", "type CourseAccountsBulkCreate"],
+        touches: &["marketplace_course_accounts_create_bulk", "type CourseAccountsBulkCreate"],
         apply: create_bulk_returns_course_accounts,
     },
     Fixup {
@@ -94,7 +94,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "newer servers create bulk rows as Pending and answer 202 with the same array; the schema \
                    still lists only 200 (all releases so far)",
         fixed_in: None,
-        touches: &["operation marketplace_course_accounts_create_bulk"],
+        touches: &["marketplace_course_accounts_create_bulk"],
         apply: create_bulk_may_answer_202,
     },
     Fixup {
@@ -102,7 +102,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "delete is documented as 204 without a body; newer servers (8.1.3) answer 202 with the closed \
                    CourseAccount; both become one raw 2XX response the hand-written client decodes (all releases so far)",
         fixed_in: None,
-        touches: &["operation marketplace_course_accounts_destroy"],
+        touches: &["marketplace_course_accounts_destroy"],
         apply: destroy_may_answer_202_with_body,
     },
     Fixup {
@@ -111,7 +111,7 @@ pub const ALL: &[Fixup] = &[
                    response on a new value; state becomes the hand-written open enum, in responses and filters \
                    (all releases)",
         fixed_in: None,
-        touches: &["CourseAccount.state", "parameter state of", "type CourseAccountState", "type ServiceAccountState"],
+        touches: &["CourseAccount.state", "parameter `state` of", "CourseAccountState", "ServiceAccountState"],
         apply: course_account_state_is_open,
     },
     Fixup {
@@ -418,7 +418,8 @@ fn create_bulk_may_answer_202(doc: &mut Value, _: &mut Applied) -> std::result::
 fn destroy_may_answer_202_with_body(doc: &mut Value, _: &mut Applied) -> std::result::Result<Found, String> {
     let pointer = format!("{}/responses", op_pointer(doc, DESTROY)?);
     let responses = get_mut(doc, &pointer)?.as_object_mut().ok_or("responses is not a mapping")?;
-    let documented: Vec<String> = responses.keys().filter(|k| k.starts_with('2')).cloned().collect();
+    let mut documented: Vec<String> = responses.keys().filter(|k| k.starts_with('2')).cloned().collect();
+    documented.sort();
     let empty = |r: &Value| r.get("content").is_none();
     let account = |r: &Value| {
         r.get("content").and_then(Value::as_object).is_some_and(|media| {

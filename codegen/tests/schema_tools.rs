@@ -322,3 +322,30 @@ fn fixup_release_numbers_compare_numerically() {
     assert_eq!(fixups::parse_release("v8.1"), Some((8, 1, 0)));
     assert_eq!(fixups::parse_release("dev"), None);
 }
+
+/// A fixup that fits neither its bug nor its fix in the new document leaves only its own places as
+/// published: the changes there are marked uncertain, and every other fixup still gives the crate's
+/// view (a nullability the crate already allows is no change; a new state value stays compatible).
+#[test]
+fn a_misfit_marks_only_what_it_touches_uncertain() {
+    let report = changes(|v| {
+        let delete = "/paths/~1api~1marketplace-course-accounts~1{uuid}~1/delete/responses";
+        v.pointer_mut(delete).unwrap()["200"] =
+            json!({"description": "", "content": {"application/json": {"schema": {"type": "object"}}}});
+        v["components"]["schemas"]["CourseAccount"]["properties"]["username"]["nullable"] = json!(true);
+        v["components"]["schemas"]["CourseAccountStateEnum"]["enum"].as_array_mut().unwrap().push(json!("Archived"));
+    });
+    let misfits: Vec<&str> = report.misfits.iter().map(|(_, m)| m.fixup).collect();
+    assert_eq!(misfits, ["destroy_may_answer_202_with_body"]);
+    for change in &report.changes {
+        let touched = change.location.contains("marketplace_course_accounts_destroy");
+        assert_eq!(change.uncertain.is_some(), touched, "{change:?}");
+    }
+    assert!(report.changes.iter().any(|c| c.uncertain.is_some()), "the delete change is there, marked: {report:?}");
+    assert!(!report.changes.iter().any(|c| c.location.contains("username")), "absorbed: {report:?}");
+    let state = report.changes.iter().find(|c| c.location.contains("CourseAccountState")).expect("the new state");
+    assert_eq!(state.class(), Class::Compatible);
+    let human = report.human("0.2.0+waldur.8.1.2");
+    assert!(human.contains("uncertain: fixup `destroy_may_answer_202_with_body` does not fit Waldur 9.9.9"), "{human}");
+    assert!(human.contains("(uncertain: `destroy_may_answer_202_with_body` does not fit)"), "{human}");
+}

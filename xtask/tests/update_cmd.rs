@@ -1,6 +1,9 @@
-//! `cargo xtask update` as a maintainer runs it, in a scratch workspace holding the 7.8.7 state: the
+//! `cargo xtask update` as a maintainer runs it, in a scratch workspace: from the 7.8.7 state, the
 //! update to 8.1.2 writes exactly what this repository committed for that release, and an update
-//! that cannot finish writes nothing.
+//! that cannot finish writes nothing; from the 8.1.2 state, three plausible next releases derived from
+//! the 8.1.2 slice: one where upstream fixes its schema (the fixups step aside, a minor release), one
+//! where a fixup's target turns into neither the bug nor the fix (a stop, nothing written), and one
+//! that truly breaks callers (a major release).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +45,22 @@ impl Scratch {
         Scratch { dir }
     }
 
+    /// A workspace at the committed 8.1.2 state: its slice, its version, an [Unreleased] note.
+    fn at_812() -> Scratch {
+        let scratch = Scratch::at_787();
+        let put = |path: &str, text: &str| std::fs::write(scratch.path(path), text).unwrap();
+        put("openapi/course-accounts.yaml", &read(&root().join("openapi/course-accounts.yaml")));
+        put(
+            "Cargo.toml",
+            "[workspace]\nmembers = []\n\n[workspace.dependencies]\n# the client\nwaldur-course-accounts = { path = \"generated-client\", version = \"0.2.0\" }\n",
+        );
+        put(
+            "generated-client/Cargo.toml",
+            "[package]\nname = \"waldur-course-accounts\"\nversion = \"0.2.0+waldur.8.1.2\" # the release\n",
+        );
+        scratch
+    }
+
     fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
@@ -53,6 +72,8 @@ impl Scratch {
             .current_dir(self.dir.path())
             // Otherwise xtask would act on this repository (the caller's manifest dir wins).
             .env_remove("CARGO_MANIFEST_DIR")
+            // The scratch workspace is no crate cargo-semver-checks could build: the schema report decides.
+            .env("XTASK_NO_SEMVER_CHECKS", "1")
             .output()
             .unwrap()
     }
@@ -149,4 +170,121 @@ fn an_update_that_cannot_finish_writes_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is not newer than the current slice's 8.1.2"), "{}", text(&out.stderr));
     assert_eq!(scratch.files(), before);
+}
+
+/// The 8.1.2 slice as JSON, edited into a next release (`info.version` 8.1.3), written beside the
+/// scratch workspace.
+fn next_release(scratch: &Scratch, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut doc = codegen::Spec::load(&root().join("openapi/course-accounts.yaml")).unwrap().value;
+    doc["info"]["version"] = serde_json::json!("8.1.3");
+    edit(&mut doc);
+    let path = scratch.path("waldur-8.1.3.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    path
+}
+
+const DELETE: &str = "/paths/~1api~1marketplace-course-accounts~1{uuid}~1/delete/responses";
+
+/// Upstream documents delete as 202 with the closed account (as servers since 8.1.3 answer), makes
+/// the user fields nullable, adds a state, a response field and an operation. The crate already
+/// absorbs the first two; the rest is new API: a minor release, the fixed fixup named.
+#[test]
+fn a_release_that_fixes_upstream_schema_bugs_is_a_minor_update_naming_the_fixed_fixups() {
+    use serde_json::json;
+    let scratch = Scratch::at_812();
+    let next = next_release(&scratch, |doc| {
+        doc.pointer_mut(DELETE).unwrap()["202"] = json!({"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseAccount"}}}});
+        let account = &mut doc["components"]["schemas"]["CourseAccount"];
+        account["properties"]["user_uuid"]["nullable"] = json!(true);
+        account["properties"]["username"]["nullable"] = json!(true);
+        account["properties"]["student_id"] = json!({"type": "string", "nullable": true, "readOnly": true});
+        doc["components"]["schemas"]["CourseAccountStateEnum"]["enum"].as_array_mut().unwrap().push(json!("Archived"));
+        let retry = doc["paths"]["/api/marketplace-course-accounts/{uuid}/retry/"].clone();
+        let mut extend = retry;
+        extend["post"]["operationId"] = json!("marketplace_course_accounts_extend");
+        doc["paths"]["/api/marketplace-course-accounts/{uuid}/extend/"] = extend;
+    });
+    let out = scratch.update(&next);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("fixed upstream in Waldur 8.1.3"), "{stdout}");
+    assert!(
+        stdout.contains("  - destroy_may_answer_202_with_body (fixed_in not recorded yet: set it to 8.1.3)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("uncertain"), "{stdout}");
+    assert!(stdout.contains("cargo-semver-checks is not installed"), "{stdout}");
+    assert!(
+        stdout.contains("waldur-course-accounts 0.2.0+waldur.8.1.2 → 0.2.1+waldur.8.1.3"),
+        "a minor release: {stdout}"
+    );
+    let report = read(&scratch.path("openapi/reports/8.1.2-to-8.1.3.txt"));
+    assert!(report.contains("breaking (0):"), "{report}");
+    for absorbed in ["CourseAccount.user_uuid", "CourseAccount.username", "marketplace_course_accounts_destroy"] {
+        assert!(!report.contains(absorbed), "{absorbed} is no change: {report}");
+    }
+    let changelog = read(&scratch.path("CHANGELOG.md"));
+    let entry = changelog.split("## [Unreleased]\n\n").nth(1).unwrap();
+    assert!(entry.starts_with("## [0.2.1+waldur.8.1.3] - 2026-11-30\n"), "{changelog}");
+    for line in [
+        "a minor release",
+        "cargo-semver-checks is not installed, so the crate was not checked: the schema report's verdict alone (minor)",
+        "Fixed upstream in Waldur 8.1.3",
+        "`destroy_may_answer_202_with_body`",
+        "new value `Archived`",
+        "CourseAccount.student_id",
+        "operation marketplace_course_accounts_extend",
+    ] {
+        assert!(entry.contains(line), "`{line}` not in the entry:\n{entry}");
+    }
+    assert!(
+        read(&scratch.path("generated-client/Cargo.toml")).contains("version = \"0.2.1+waldur.8.1.3\" # the release")
+    );
+    assert!(
+        read(&scratch.path("Cargo.toml"))
+            .contains("# the client\nwaldur-course-accounts = { path = \"generated-client\", version = \"0.2.1\" }")
+    );
+    let code = read(&scratch.path("generated-client/src/generated.rs"));
+    assert!(code.contains("pub fn marketplace_course_accounts_extend("), "the new operation is generated");
+    assert!(code.contains("// Fixups not needed for this release: create_bulk_returns_course_accounts, destroy_may_answer_202_with_body, course_account_project_dates_nullable"), "header");
+}
+
+/// A fixup's target that is neither the bug nor upstream's fix: the update stops, naming the fixup,
+/// what it expected and what it found, and writes nothing.
+#[test]
+fn a_target_that_is_neither_the_bug_nor_the_fix_stops_the_update_and_writes_nothing() {
+    let scratch = Scratch::at_812();
+    let next = next_release(&scratch, |doc| {
+        doc.pointer_mut(DELETE).unwrap()["200"] =
+            serde_json::json!({"description": "", "content": {"application/json": {"schema": {"type": "object"}}}});
+    });
+    let before = scratch.files();
+    let out = scratch.update(&next);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}{stderr}", text(&out.stdout));
+    assert!(stderr.contains("fixup `destroy_may_answer_202_with_body` no longer applies to Waldur 8.1.3"), "{stderr}");
+    assert!(stderr.contains("expected the success responses"), "{stderr}");
+    assert!(stderr.contains(r#"found ["200", "204"]"#), "what it found: {stderr}");
+    assert_eq!(scratch.files(), before, "nothing written");
+}
+
+/// An operation removed and a request field made required break callers: a major release.
+#[test]
+fn a_truly_breaking_release_is_major() {
+    let scratch = Scratch::at_812();
+    let next = next_release(&scratch, |doc| {
+        doc["paths"].as_object_mut().unwrap().shift_remove("/api/marketplace-course-accounts/{uuid}/retry/");
+        let request = &mut doc["components"]["schemas"]["CourseAccountRequest"];
+        request["required"].as_array_mut().unwrap().push(serde_json::json!("description"));
+    });
+    let out = scratch.update(&next);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("waldur-course-accounts 0.2.0+waldur.8.1.2 → 0.3.0+waldur.8.1.3"), "{stdout}");
+    let report = read(&scratch.path("openapi/reports/8.1.2-to-8.1.3.txt"));
+    assert!(report.contains("operation marketplace_course_accounts_retry"), "{report}");
+    assert!(report.contains("CourseAccountRequest.description"), "{report}");
+    let changelog = read(&scratch.path("CHANGELOG.md"));
+    assert!(changelog.contains("a major release"), "{changelog}");
+    assert!(changelog.contains("**Breaking:** operation marketplace_course_accounts_retry"), "{changelog}");
 }
