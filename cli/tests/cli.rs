@@ -652,3 +652,37 @@ async fn import_and_close_all_under_faults_never_duplicate_lose_or_misreport() {
         assert!(kinds.contains_key(&format!("{fault:?}")), "no {fault:?} was injected: {kinds:?}");
     }
 }
+
+/// A refusal the import does not wait out (the server asks for 10 minutes) is one line for its chunk,
+/// not one per email, with the next step; exit 1; the re-run sends only what is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_chunk_is_one_grouped_line_with_the_next_step() {
+    use waldur_course_accounts_testkit::faults::{Fault, FaultPlan, FaultProxy};
+    let waldur = StandIn::start(Waldur::seeded(Flavour::V8_1, 0)).await.unwrap();
+    let plan = FaultPlan {
+        first: vec![Some(Fault::RateLimited)],
+        only: Some(("POST".into(), "/create_bulk/".into())),
+        retry_after_secs: 600,
+        ..FaultPlan::none(11)
+    };
+    let proxy = FaultProxy::start(waldur.addr(), plan).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let emails: String = (0..20).map(|i| format!("later{i}@example.edu\n")).collect();
+    let roster = write(dir.path(), "class.csv", format!("email\n{emails}").as_bytes());
+    let args = ["import", "--project", &project(), &roster, "--chunk-size", "10"];
+    let mut command = cli(&waldur, &args);
+    command.env("WALDUR_URL", proxy.base_url());
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.contains("refused with its chunk")).collect();
+    assert_eq!(failed.len(), 1, "one line for the chunk: {stdout}");
+    assert!(failed[0].starts_with("failed: 10 rows (lines 2-11): refused with its chunk: rate limited"), "{stdout}");
+    assert!(stdout.contains("next: run the same command again"), "{stdout}");
+    assert!(stdout.contains(&format!("reconcile --project {} {roster}", project())), "{stdout}");
+    let mut again = cli(&waldur, &args);
+    again.env("WALDUR_URL", proxy.base_url());
+    let out = tokio::task::spawn_blocking(move || again.output().unwrap()).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("10 to create, 10 already have an account"), "{}", text(&out.stdout));
+}

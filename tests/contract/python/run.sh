@@ -8,7 +8,9 @@
 # Without python3, venv or pip, or when the install fails, it prints "python client check SKIPPED: ..."
 # and exits 0. Otherwise it exits with the check's status.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
+# A wrong root would make every step below fail and read as "SKIPPED"; it is a bug, said as one.
+[ -f tests/contract/python/run.sh ] || { echo "run.sh: $(pwd) is not the workspace root" >&2; exit 1; }
 
 mock_bin=${1:-target/debug/waldur-mock}
 flavour=${FLAVOUR:-8.1}
