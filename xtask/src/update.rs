@@ -107,12 +107,28 @@ pub fn run(args: Args) -> Outcome {
     write_all(&edits(&verdict)?)?;
     let version = report.version_after(&current_version, verdict.bump());
     println!("\nversion: {}", verdict.explain());
+    // Values an open hand-written type decodes as `Unknown` until someone names them.
+    let new_values: Vec<String> = report
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, codegen::compare::ChangeKind::EnumValueAdded { open: true }))
+        .map(|c| format!("{}: {}", c.location, c.detail))
+        .collect();
+    let name_values = if new_values.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n5. name the new values in the hand-written type (the contract test \
+             `hand_written_state_knows_every_label_of_the_schema` fails until then): {}.",
+            new_values.join("; ")
+        )
+    };
     println!(
         "\nWaldur {old_release} → {new_release}: waldur-course-accounts {current_version} → {version}. Still yours to do:\n\
          1. record the slice's origin (repository, file, commit) in openapi/README.md;\n\
          2. EXPECTORATE=overwrite cargo test -p codegen --test snapshots, and review `git diff codegen/tests/snapshots`;\n\
          3. for each fixup fixed upstream (above), set its `fixed_in` to the release named;\n\
-         4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything."
+         4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything.{name_values}"
     );
     Ok(())
 }

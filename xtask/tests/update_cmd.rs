@@ -218,6 +218,7 @@ fn a_release_that_fixes_upstream_schema_bugs_is_a_minor_update_naming_the_fixed_
         stdout.contains("waldur-course-accounts 0.2.0+waldur.8.1.2 → 0.2.1+waldur.8.1.3"),
         "a minor release: {stdout}"
     );
+    assert!(stdout.contains("5. name the new values in the hand-written type"), "{stdout}");
     let report = read(&scratch.path("openapi/reports/8.1.2-to-8.1.3.txt"));
     assert!(report.contains("breaking (0):"), "{report}");
     for absorbed in ["CourseAccount.user_uuid", "CourseAccount.username", "marketplace_course_accounts_destroy"] {
