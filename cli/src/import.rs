@@ -27,7 +27,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use waldur_course_accounts::{
     BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, EmailKey, Error,
-    Reconciliation, SkipReason, StatusCode, Uuid,
+    Reconciliation, SkipReason, Uuid,
 };
 
 use crate::connect::explain;
@@ -348,16 +348,11 @@ const REFUSAL_TRIES: u32 = 5;
 /// reported failed, and a later re-run sends it.
 const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// How long to wait before sending a refused chunk again, if at all. Only a refusal that says the
-/// server did nothing because it is busy qualifies: 429 and 503 (Waldur's throttling and a proxy's
-/// maintenance answer). Sending such a chunk again cannot make an account twice, since the
-/// server made none. `Retry-After` when given, else 1, 2, 4, 8 s.
+/// How long to wait before sending a refused chunk again, if at all. Only a refusal of a server too
+/// busy to act qualifies ([`Error::busy_refusal`]): sending such a chunk again cannot make an account
+/// twice, since the server made none. `Retry-After` when given, else 1, 2, 4, 8 s.
 fn wait_out(error: &Error, tries: u32) -> Option<std::time::Duration> {
-    let refusal = match error {
-        Error::RateLimited(e) => e,
-        Error::Server(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => e,
-        _ => return None,
-    };
+    let refusal = error.busy_refusal()?;
     let wait = refusal.retry_after.unwrap_or(std::time::Duration::from_secs(1 << (tries - 1).min(3)));
     (tries < REFUSAL_TRIES && wait <= LONGEST_WAIT).then_some(wait)
 }

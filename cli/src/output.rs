@@ -44,7 +44,7 @@ fn cells(a: &CourseAccount) -> [String; 8] {
 
 /// Output is written in blocks of this size: 100,000 accounts are 70 MB of JSON, and with the default
 /// 8 KiB buffer the writes to stdout cost as much as fetching them (`cargo xtask bench`: `list --format
-/// json` went from 1.65-2.3x the library's stream to 1.2-1.3x).
+/// json` of 100,000 accounts went from 1.65-2.3x the library's stream to 1.2-2.1x, BENCHMARKS.md).
 const OUT_BUFFER: usize = 256 * 1024;
 
 /// Writes accounts one by one in a format.

@@ -54,8 +54,11 @@ pub fn set_workspace_dependency_version(text: &str, package: &str, version: &str
 /// Whether `old → new` is a breaking release by Cargo's rules (below 1.0 the minor number breaks);
 /// `None` when either is not a version.
 pub fn is_breaking_release(old: &str, new: &str) -> Option<bool> {
-    let (old, new) = (semver::Version::parse(old).ok()?, semver::Version::parse(new).ok()?);
-    Some(if old.major == 0 && new.major == 0 { new.minor > old.minor } else { new.major > old.major })
+    semver::Version::parse(old).ok()?;
+    let new = semver::Version::parse(new).ok()?;
+    // The rule lives in `Bump::next`: breaking means reaching the first version a major bump gives.
+    let first_breaking = semver::Version::parse(&Bump::Major.next(old)).ok()?;
+    Some((new.major, new.minor) >= (first_breaking.major, first_breaking.minor))
 }
 
 /// Where the version bump of a release comes from.

@@ -362,6 +362,17 @@ impl Error {
         }
     }
 
+    /// The refusal of a server too busy to act (429, or 503 from a proxy's maintenance page), with
+    /// the `Retry-After` it asked for, if any. Nothing was done, so even a write may be sent again
+    /// (after the wait); [`Error::is_outcome_unknown`] is false for these.
+    pub fn busy_refusal(&self) -> Option<&ApiError> {
+        match self {
+            Error::RateLimited(e) => Some(e),
+            Error::Server(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => Some(e),
+            _ => None,
+        }
+    }
+
     /// True when the server did the write but its answer does not decode: a 2xx to a POST or DELETE
     /// whose body a proxy mangled or a newer server shaped differently. The accounts exist (or are
     /// closed); only their details are missing. Never repeat such a write: read the accounts instead.

@@ -7,8 +7,11 @@
 //! came before, never on arrival order, so the same seed injects the same faults into the same run
 //! however its requests interleave: a failure found by a soak test replays.
 //!
-//! It speaks just enough HTTP/1.1 for that: requests with a `Content-Length` body (what reqwest
-//! sends), one upstream connection per request (`connection: close`), answers relayed byte for byte.
+//! It speaks just enough HTTP/1.1 for that, over raw sockets rather than through axum like the rest of
+//! the testkit: a lost answer (a reset with no byte sent) and a reset halfway through an answer need
+//! the socket itself, which an HTTP server library does not hand out. Requests with a
+//! `Content-Length` body (what reqwest sends), one upstream connection per request (`connection:
+//! close`), answers relayed byte for byte.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -171,10 +174,11 @@ async fn serve(
     let fault = decide(plan, seen, &request);
     let response = match fault {
         Some(Fault::RateLimited) => {
-            let body = format!(
-                r#"{{"detail":"Request was throttled. Expected available in {} seconds."}}"#,
-                plan.retry_after_secs
-            );
+            // Worded as DRF's `exceptions.Throttled` words it (with `Retry-After` from `exc.wait`, as
+            // `APIView.handle_exception` sets it): "second" for one, "seconds" otherwise.
+            let wait = plan.retry_after_secs;
+            let unit = if wait == 1 { "second" } else { "seconds" };
+            let body = format!(r#"{{"detail":"Request was throttled. Expected available in {wait} {unit}."}}"#);
             let extra = format!("retry-after: {}\r\ncontent-type: application/json\r\n", plan.retry_after_secs);
             answer("429 Too Many Requests", &extra, &body)
         }

@@ -5,7 +5,9 @@
 //!   page-number pagination with `X-Result-Count` and `Link`, every filter and ordering, DRF error
 //!   bodies, states, 404/405/409.
 //!   It keeps a log of the requests it answered, so a test can prove what was (not) sent.
-//! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format).
+//! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format),
+//!   and [`reproduce`], which replays recordings against the stand-in.
+//! - [`faults`]: a seeded fault-injecting proxy to put between a client and the stand-in.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

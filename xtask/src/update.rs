@@ -2,7 +2,8 @@
 //! the slice, compares it with the current one as the crate sees them, generates the new client, and
 //! only when all of that succeeded writes the files of the release: the previous slice kept in
 //! `openapi/upstream/` (every slice we have is rendered by the tests), the new slice, the change report
-//! (text and JSON) in `openapi/reports/` and `generated.rs`. Then the version is decided on the crate:
+//! (text and JSON) in `openapi/reports/` and `generated.rs` (put back if the crate check cannot run).
+//! Then the version is decided on the crate:
 //! cargo-semver-checks compares the regenerated crate with the last commit's, and the bump applied is
 //! the larger of its verdict and the schema report's (both printed, and why); without the tool the
 //! schema report decides, and the output and the CHANGELOG say so. Last, the version in both manifests
@@ -85,6 +86,9 @@ pub fn run(args: Args) -> Outcome {
     let json = serde_json::to_string_pretty(&report.json(&current_version))? + "\n";
     writes.push((root.join(format!("openapi/reports/{stem}.json")), json));
     writes.push((root.join(codegen::DEFAULT_OUT), rendered.code));
+    // What the files held before, to put back should the crate check fail (`None`: not there).
+    let before: Vec<(PathBuf, Option<String>)> =
+        writes.iter().map(|(path, _)| (path.clone(), std::fs::read_to_string(path).ok())).collect();
     write_all(&writes)?;
     print!("\n{}", report.human(&current_version));
 
@@ -98,9 +102,10 @@ pub fn run(args: Args) -> Outcome {
             release::Verdict::SchemaOnly { schema: report.bump() }
         }
         Err(why) => {
+            restore(&before)?;
             return Err(Failure::from(format!(
-                "the new slice, report and generated.rs are written, but cargo-semver-checks could not check the \
-                 regenerated crate: {why}. Fix that, then run `cargo xtask update` again"
+                "cargo-semver-checks could not check the regenerated crate: {why}. Nothing is changed (the files \
+                 written for the check are back as they were); fix that, then run `cargo xtask update` again"
             )));
         }
     };
@@ -130,6 +135,19 @@ pub fn run(args: Args) -> Outcome {
          3. for each fixup fixed upstream (above), set its `fixed_in` to the release named;\n\
          4. cargo test --workspace (also refreshes Cargo.lock with the new version), then commit everything.{name_values}"
     );
+    Ok(())
+}
+
+/// Puts files back as they were: their old text, or gone if they were not there.
+fn restore(before: &[(PathBuf, Option<String>)]) -> Result<(), Failure> {
+    for (path, text) in before {
+        match text {
+            Some(text) => {
+                codegen::write::atomic(path, text)?;
+            }
+            None => std::fs::remove_file(path).map_err(|e| format!("{}: {e}", label(path)))?,
+        }
+    }
     Ok(())
 }
 

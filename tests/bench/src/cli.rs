@@ -81,8 +81,7 @@ pub async fn run(
             times.push(seconds);
             peak = peak.max(rss);
         }
-        times.sort_by(f64::total_cmp);
-        let seconds = times[times.len() / 2];
+        let seconds = crate::median(times);
         let listed: Vec<Value> = serde_json::from_reader(std::io::BufReader::new(
             std::fs::File::open(&out_path).map_err(|e| e.to_string())?,
         ))
