@@ -5,8 +5,9 @@ use waldur_course_accounts::{Client, Error, NewCourseAccount, Uuid};
 
 use crate::connect::explain;
 use crate::filter::FilterArgs;
-use crate::output::{self, AccountWriter, Format};
-use crate::{Failure, Outcome};
+use crate::output::{self, AccountWriter, Format, ShowFormat};
+use crate::shown::shown;
+use crate::{Failure, Outcome, interrupt};
 
 #[derive(clap::Args)]
 pub struct ListArgs {
@@ -31,7 +32,7 @@ pub struct GetArgs {
     uuid: Uuid,
     /// table (default on a terminal) or json.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<ShowFormat>,
 }
 
 #[derive(clap::Args)]
@@ -58,7 +59,16 @@ pub async fn list(client: &Client, args: ListArgs) -> Outcome {
     let mut writer = AccountWriter::new(output::resolve(args.format))?;
     let mut accounts = client.list_with_page_size(filter, args.page_size);
     loop {
-        match accounts.try_next().await {
+        let next = tokio::select! {
+            next = accounts.try_next() => next,
+            // What was written stays well-formed, as below; the exit status says it is short.
+            _ = interrupt::wait() => {
+                writer.finish()?;
+                note!("interrupted: the list is incomplete (what was written is well-formed)");
+                return Err(Failure::Interrupted);
+            }
+        };
+        match next {
             Ok(Some(account)) => writer.write(&account)?,
             Ok(None) => break,
             // What was written stays well-formed (the JSON array closed): a reader parses it, and the
@@ -75,13 +85,12 @@ pub async fn list(client: &Client, args: ListArgs) -> Outcome {
 
 pub async fn count(client: &Client, args: CountArgs) -> Outcome {
     let n = client.count(&args.filter.to_filter()?).await.map_err(|e| explain(&e))?;
-    println!("{n}");
-    Ok(())
+    out!("{n}")
 }
 
 pub async fn get(client: &Client, args: GetArgs) -> Outcome {
     let account = client.get(args.uuid).await.map_err(|e| explain(&e))?;
-    match output::resolve(args.format) {
+    match output::resolve(args.format.map(Format::from)) {
         Format::Json => output::json(&serde_json::to_value(&account)?)?,
         format => {
             let mut writer = AccountWriter::new(format)?;
@@ -100,16 +109,15 @@ pub async fn create(client: &Client, args: CreateArgs) -> Outcome {
     };
     match client.create(&new).await {
         Ok(account) => {
-            println!("created {} ({})", account.uuid, account.state);
-            Ok(())
+            out!("created {} ({})", account.uuid, account.state)
         }
         Err(e) if e.is_done() => {
-            println!("created, but the answer could not be read ({e}); `list --email` shows the account");
-            Ok(())
+            // The account exists; only its answer is missing.
+            out!("created, but the answer could not be read ({}); `list --email` shows the account", shown(&e.to_string()))
         }
         Err(e) if e.is_outcome_unknown() => {
-            eprintln!("UNKNOWN whether the account was created: {e}");
-            eprintln!("check with `list --project {} --email ...` before creating it again", args.project);
+            note!("UNKNOWN whether the account was created: {}", shown(&e.to_string()));
+            note!("check with `list --project {} --email ...` before creating it again", args.project);
             Err(Failure::Partial)
         }
         Err(e) => Err(Failure::Error(format!("not created: {}", explain(&e)))),
@@ -118,21 +126,25 @@ pub async fn create(client: &Client, args: CreateArgs) -> Outcome {
 
 pub async fn retry(client: &Client, args: RetryArgs) -> Outcome {
     let mut not_done = 0;
-    for uuid in &args.uuids {
+    for (i, uuid) in args.uuids.iter().enumerate() {
+        if interrupt::requested() {
+            note!("interrupted: {} of {} not sent", args.uuids.len() - i, args.uuids.len());
+            return Err(Failure::Interrupted);
+        }
         match client.retry(*uuid).await {
-            Ok(account) => println!("{uuid}: retrying, now {}", account.state),
+            Ok(account) => out!("{uuid}: retrying, now {}", account.state)?,
             Err(e @ Error::Unsupported { .. }) => return Err(Failure::Error(e.to_string())),
             Err(Error::Conflict(e)) => {
                 not_done += 1;
-                println!("{uuid}: not retried: {}", e.body.message());
+                out!("{uuid}: not retried: {}", shown(&e.body.message()))?;
             }
             Err(e) if e.is_outcome_unknown() => {
                 not_done += 1;
-                println!("{uuid}: UNKNOWN whether it was retried: {e}");
+                out!("{uuid}: UNKNOWN whether it was retried: {}", shown(&e.to_string()))?;
             }
             Err(e) => {
                 not_done += 1;
-                println!("{uuid}: not retried: {}", explain(&e));
+                out!("{uuid}: not retried: {}", explain(&e))?;
             }
         }
     }

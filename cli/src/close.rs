@@ -1,13 +1,18 @@
 //! `close`: accounts by UUID, or every account of a project (`--all`): a snapshot first, confirmation
-//! on a terminal unless `--yes`, then the closes, with one result line per account (`--quiet`: only
-//! the ones not closed, and the summary); `--all --dry-run` lists what would be closed.
+//! on a terminal unless `--yes`, then the closes, with one result line per account as it happens
+//! (`--quiet`: only the ones not closed, and the summary); `--all --dry-run` lists what would be
+//! closed. A signal or a closed output stops the closes not yet started, lets those in flight finish
+//! (so none is left with an unknown outcome), and prints the summary of what was done (on stderr
+//! when stdout is gone).
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures::StreamExt;
 use waldur_course_accounts::{Client, CloseStatus, CourseAccountState, Error, Filter, Uuid};
 
 use crate::connect::explain;
-use crate::{Failure, Outcome};
+use crate::{Failure, Outcome, interrupt};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,44 +44,113 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     }
 }
 
+/// What was done so far, for the summary line.
+#[derive(Default)]
+struct Tally {
+    closed: usize,
+    already: usize,
+    not_closed: usize,
+    unknown: usize,
+}
+
+impl Tally {
+    /// The summary of `--all` (and of an interrupted run): what this run closed, apart from what was
+    /// closed before.
+    fn line(&self) -> String {
+        format!(
+            "{} closed, {} already closed, {} not closed, {} unknown",
+            self.closed, self.already, self.not_closed, self.unknown
+        )
+    }
+
+    /// The summary of `close UUID UUID...`: every account asked for that is closed now.
+    fn line_by_uuid(&self) -> String {
+        format!(
+            "{} closed ({} already), {} not closed",
+            self.closed + self.already,
+            self.already,
+            self.not_closed + self.unknown
+        )
+    }
+}
+
+/// Ends a run: the summary (on stdout, or stderr when stdout is gone), and the exit the ending calls for.
+fn summarise(tally: &Tally, stopped: Option<Failure>, left: usize) -> Outcome {
+    let mut summary = format!("summary: {}", tally.line());
+    if left > 0 {
+        summary.push_str(&format!(", {left} not attempted"));
+    }
+    match stopped {
+        Some(Failure::ClosedPipe) => {
+            note!("output closed: stopped; {summary}");
+            Err(Failure::ClosedPipe)
+        }
+        Some(failure) => {
+            out!("{summary}")?;
+            note!("interrupted: {}; the accounts not attempted are still open", tally.line());
+            Err(failure)
+        }
+        None => {
+            out!("{summary}")?;
+            if tally.not_closed + tally.unknown > 0 { Err(Failure::Partial) } else { Ok(()) }
+        }
+    }
+}
+
 async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
-    let (mut closed, mut already, mut not_closed) = (0, 0, 0);
-    for uuid in uuids {
-        match client.delete(*uuid).await {
+    let mut tally = Tally::default();
+    let mut stopped = None;
+    for (i, uuid) in uuids.iter().enumerate() {
+        if interrupt::requested() {
+            stopped = Some((Failure::Interrupted, uuids.len() - i));
+            break;
+        }
+        let line = match client.delete(*uuid).await {
             Ok(d) => {
-                closed += 1;
+                tally.closed += 1;
                 let how = if d.confirmed_by_read { " (the answer was lost; a read confirmed it)" } else { "" };
-                if !crate::quiet() {
-                    println!("{uuid}: closed{how}");
-                }
+                (!crate::quiet()).then(|| format!("{uuid}: closed{how}"))
             }
             Err(e) if e.is_outcome_unknown() => {
-                not_closed += 1;
-                println!("{uuid}: UNKNOWN whether it was closed: {e}");
+                tally.unknown += 1;
+                Some(format!("{uuid}: UNKNOWN whether it was closed: {}", crate::shown::shown(&e.to_string())))
             }
             // Refused because of its state: if that state is Closed, what was asked for is so.
             Err(Error::Conflict(e)) => match client.get(*uuid).await {
                 Ok(account) if account.state == CourseAccountState::Closed => {
-                    (closed, already) = (closed + 1, already + 1);
-                    if !crate::quiet() {
-                        println!("{uuid}: already closed");
-                    }
+                    tally.already += 1;
+                    (!crate::quiet()).then(|| format!("{uuid}: already closed"))
+                }
+                Ok(account) if account.state == CourseAccountState::Pending => {
+                    tally.not_closed += 1;
+                    Some(format!("{uuid}: not closed: it is still Pending (being created); close it once it is OK or Erred"))
                 }
                 _ => {
-                    not_closed += 1;
-                    println!("{uuid}: not closed: {}", e.body.message());
+                    tally.not_closed += 1;
+                    Some(format!("{uuid}: not closed: {}", crate::shown::shown(&e.body.message())))
                 }
             },
             Err(e) => {
-                not_closed += 1;
-                println!("{uuid}: not closed: {}", explain(&e));
+                tally.not_closed += 1;
+                Some(format!("{uuid}: not closed: {}", explain(&e)))
             }
+        };
+        if let Some(line) = line
+            && let Err(failure) = out!("{line}")
+        {
+            stopped = Some((failure, uuids.len() - i - 1));
+            break;
         }
     }
-    if uuids.len() > 1 {
-        println!("{closed} closed ({already} already), {not_closed} not closed");
+    match stopped {
+        Some((failure, left)) => summarise(&tally, Some(failure), left),
+        None if uuids.len() > 1 => {
+            out!("{}", tally.line_by_uuid())?;
+            if tally.not_closed + tally.unknown > 0 { Err(Failure::Partial) } else { Ok(()) }
+        }
+        None if tally.not_closed + tally.unknown > 0 => Err(Failure::Partial),
+        None => Ok(()),
     }
-    if not_closed > 0 { Err(Failure::Partial) } else { Ok(()) }
 }
 
 /// What `--all` would close: the project's open accounts, one line each, and their count.
@@ -84,27 +158,40 @@ async fn dry_run(client: &Client, project: Uuid) -> Outcome {
     let mut open = 0;
     let mut total = 0;
     let mut accounts = client.list(Filter::new().project(project));
-    while let Some(account) = futures::TryStreamExt::try_next(&mut accounts).await.map_err(|e| explain(&e))? {
+    loop {
+        let next = tokio::select! {
+            next = futures::TryStreamExt::try_next(&mut accounts) => next.map_err(|e| explain(&e))?,
+            _ = interrupt::wait() => {
+                note!("interrupted: nothing was closed (a dry run closes nothing)");
+                return Err(Failure::Interrupted);
+            }
+        };
+        let Some(account) = next else { break };
         total += 1;
         if account.state != CourseAccountState::Closed {
             open += 1;
             if !crate::quiet() {
                 let email = account.email.as_deref().map(String::as_str).unwrap_or("");
-                println!("would close: {} ({}) {email}", account.uuid, account.state);
+                out!("would close: {} ({}) {}", account.uuid, account.state, crate::shown::shown(email))?;
             }
         }
     }
-    println!("dry run: {open} of the project's {total} accounts would be closed; nothing was sent");
-    Ok(())
+    out!("dry run: {open} of the project's {total} accounts would be closed; nothing was sent")
 }
 
 async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> Outcome {
+    let _lock = crate::lock::acquire(client.base_url().as_str(), project, "close --all")?;
     let filter = Filter::new().project(project);
-    let snapshot = client.snapshot(filter.clone()).await.map_err(|e| explain(&e))?;
-    let open = snapshot.iter().filter(|(_, s)| *s != waldur_course_accounts::CourseAccountState::Closed).count();
+    let snapshot = tokio::select! {
+        snapshot = client.snapshot(filter.clone()) => snapshot.map_err(|e| explain(&e))?,
+        _ = interrupt::wait() => {
+            note!("interrupted while reading the project: nothing was closed");
+            return Err(Failure::Interrupted);
+        }
+    };
+    let open = snapshot.iter().filter(|(_, s)| *s != CourseAccountState::Closed).count();
     if open == 0 {
-        println!("project {project}: {} accounts, none open; nothing to close", snapshot.len());
-        return Ok(());
+        return out!("project {project}: {} accounts, none open; nothing to close", snapshot.len());
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -113,35 +200,78 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
             )));
         }
         print!("Close {open} open accounts of project {project} ({} in all)? [y/N] ", snapshot.len());
-        std::io::stdout().flush()?;
+        std::io::stdout().flush().map_err(crate::output::write_failed)?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            println!("nothing closed");
+            out!("nothing closed")?;
             return Err(Failure::Partial);
         }
+        // The accounts as they are now: one created since the question is not closed unasked, and
+        // one closed meanwhile is reported as already closed.
     }
-    // close_all takes its own snapshot, so that an account created since the question is not closed
-    // unasked... and one closed meanwhile is reported as already closed.
-    let report = client.close_all(filter, concurrency).await.map_err(|e| explain(&e))?;
-    for outcome in &report.accounts {
+    let snapshot = if yes { snapshot } else { client.snapshot(filter).await.map_err(|e| explain(&e))? };
+    let total = snapshot.len();
+    // Set by a signal or a closed output: no close is started after it; those in flight finish.
+    let stop = AtomicBool::new(false);
+    let accounts = futures::stream::iter(snapshot)
+        .take_while(|_| std::future::ready(!stop.load(Ordering::SeqCst) && !interrupt::requested()));
+    let mut outcomes = std::pin::pin!(client.close_each(accounts, concurrency));
+    let mut tally = Tally::default();
+    let mut stopped: Option<Failure> = None;
+    let mut seen = 0;
+    loop {
+        let outcome = tokio::select! {
+            outcome = outcomes.next() => outcome,
+            _ = interrupt::wait(), if stopped.is_none() => {
+                stop.store(true, Ordering::SeqCst);
+                stopped = Some(Failure::Interrupted);
+                continue;
+            }
+        };
+        let Some(outcome) = outcome else { break };
+        seen += 1;
         let uuid = outcome.uuid;
-        match &outcome.status {
-            CloseStatus::Closed if crate::quiet() => {}
-            CloseStatus::Closed => println!("{uuid}: closed"),
-            CloseStatus::AlreadyClosed => {}
-            CloseStatus::Refused(e) => println!("{uuid}: not closed ({}): {}", outcome.state_before, refusal(e)),
-            CloseStatus::Unknown(e) => println!("{uuid}: UNKNOWN whether it was closed: {e}"),
+        let line = match &outcome.status {
+            CloseStatus::Closed => {
+                tally.closed += 1;
+                (!crate::quiet()).then(|| format!("{uuid}: closed"))
+            }
+            CloseStatus::AlreadyClosed => {
+                tally.already += 1;
+                None
+            }
+            CloseStatus::Refused(e) => {
+                tally.not_closed += 1;
+                Some(format!("{uuid}: not closed ({}): {}", outcome.state_before, refusal(e, &outcome.state_before)))
+            }
+            CloseStatus::Unknown(e) => {
+                tally.unknown += 1;
+                Some(format!("{uuid}: UNKNOWN whether it was closed: {}", crate::shown::shown(&e.to_string())))
+            }
+        };
+        if let Some(line) = line
+            && stopped.as_ref().is_none_or(|s| !matches!(s, Failure::ClosedPipe))
+            && let Err(failure) = out!("{line}")
+        {
+            stop.store(true, Ordering::SeqCst);
+            stopped = Some(failure);
         }
     }
-    let (closed, already, refused, unknown) = report.counts();
-    println!("summary: {closed} closed, {already} already closed, {refused} not closed, {unknown} unknown");
-    if report.all_closed() { Ok(()) } else { Err(Failure::Partial) }
+    if interrupt::requested() && stopped.is_none() && seen < total {
+        stopped = Some(Failure::Interrupted);
+    }
+    summarise(&tally, stopped, total - seen)
 }
 
-fn refusal(e: &Error) -> String {
+/// Why a close was refused, in the admin's words where Waldur's are about its internals (its 409
+/// names the states "UPDATE_SCHEDULED, OK", which this tool does not have).
+fn refusal(e: &Error, state: &CourseAccountState) -> String {
     match e.api() {
-        Some(api) if e.status().is_some_and(|s| s.as_u16() == 409) => api.body.message(),
+        Some(_) if e.status().is_some_and(|s| s.as_u16() == 409) && *state == CourseAccountState::Pending => {
+            "it is still Pending (being created); close it once it is OK or Erred".to_string()
+        }
+        Some(api) if e.status().is_some_and(|s| s.as_u16() == 409) => crate::shown::shown(&api.body.message()).into_owned(),
         _ => explain(e),
     }
 }

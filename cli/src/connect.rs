@@ -10,8 +10,9 @@ use crate::Failure;
 
 #[derive(clap::Args)]
 pub struct Connection {
-    /// Waldur's base URL, e.g. https://waldur.example.edu
-    #[arg(long, env = "WALDUR_URL", global = true, value_name = "URL")]
+    /// Waldur's base URL, e.g. https://waldur.example.edu (its value is never shown: it could hold a
+    /// password)
+    #[arg(long, env = "WALDUR_URL", hide_env_values = true, global = true, value_name = "URL")]
     url: Option<String>,
     /// Send WALDUR_TOKEN as a personal access token (`Authorization: Bearer`, Waldur 8.0.7+) instead of
     /// an API token (`Authorization: Token`).
@@ -31,6 +32,7 @@ pub fn client(connection: &Connection) -> Result<Client, Failure> {
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or("no Waldur URL: pass --url URL or set WALDUR_URL")?;
+    hint(url)?;
     let token = Token::from_env("WALDUR_TOKEN")
         .filter(|t| !t.expose().trim().is_empty())
         .ok_or("no token: set WALDUR_TOKEN (an API token, or a personal access token with --bearer)")?;
@@ -47,9 +49,34 @@ pub fn client(connection: &Connection) -> Result<Client, Failure> {
         })
 }
 
-/// One line for an error of a call: 401/403 say what to check; the rest as the client words it.
+/// Mistakes a parser would word badly, said in the admin's words. The URL itself is never repeated:
+/// it may hold a password.
+fn hint(url: &str) -> Result<(), Failure> {
+    let url = url.trim();
+    if !url.contains("://") {
+        return Err(Failure::Error(
+            "the Waldur URL has no scheme: write it as https://HOST (e.g. https://waldur.example.edu)".into(),
+        ));
+    }
+    if let Ok(parsed) = waldur_course_accounts::Url::parse(url)
+        && parsed.password().is_none()
+        && parsed.username().is_empty()
+        && parsed.path().trim_end_matches('/').ends_with("/api")
+    {
+        return Err(Failure::Error(
+            "the Waldur URL ends in /api: give Waldur's base address without it (https://HOST); the client adds \
+             /api/marketplace-course-accounts/ itself"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One line for an error of a call: 401/403 say what to check; the rest as the client words it. The
+/// server's words in it are escaped ([`crate::shown`]): a line break in them cannot start a line of
+/// its own.
 pub fn explain(error: &Error) -> String {
-    match error {
+    let text = match error {
         Error::Unauthorized(e) => format!(
             "Waldur refused the token ({}): check WALDUR_TOKEN{}",
             e.body.message(),
@@ -62,5 +89,6 @@ pub fn explain(error: &Error) -> String {
              is your Waldur, set WALDUR_URL (or --url) to its base"
         ),
         other => other.to_string(),
-    }
+    };
+    crate::shown::shown(&text).into_owned()
 }

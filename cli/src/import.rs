@@ -16,12 +16,17 @@
 //! Waldur's bulk create will not make a new one; `create` does), `would_create` (dry run), `failed`
 //! (the server refused; `message` says why), `uncertain` (the answer was lost and no account was
 //! found afterwards, or the run was interrupted while its chunk was sent; re-run to settle), `not_attempted` (the run stopped first), `invalid` (`email`
-//! null, `message` says why), `duplicate` (repeats `first_line`). `finished` is false when the run
-//! was interrupted.
+//! null, `message` says why), `duplicate` (repeats `first_line`), `several_accounts` (created, but a
+//! read after the run found the student with more than one open account: another run made one at
+//! the same time; `message` names them). `finished` is false when the run was interrupted.
+//!
+//! Safety: the report is checked before anything is read ([`ReportFile`]: never the roster, a link,
+//! or a read-only file); a run that writes holds the project's lock on this machine ([`crate::lock`]);
+//! a refusal of the request itself (the project, the token, not the addresses) stops after the first
+//! chunk, since every other chunk would get it too.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -31,11 +36,13 @@ use waldur_course_accounts::{
 };
 
 use crate::connect::explain;
+use crate::report_file::ReportFile;
 use crate::roster::{self, Row};
-use crate::{Failure, Outcome};
+use crate::{Failure, Outcome, interrupt};
 
-pub const HELP: &str = "The roster is a CSV file with a header row (UTF-8, with or without BOM; `,` or `;`);\n\
-the email column is found by its name (--email-column, default `email`), other columns are ignored.\n\
+pub const HELP: &str = "The roster is a CSV file with a header row (UTF-8, with or without BOM; `,`, `;` or tab), or `-` for\n\
+standard input; the email column is found by its name (--email-column, default `email`), other columns\n\
+are ignored; a row with more or fewer fields than the header is reported and not used.\n\
 Re-running the same import is safe: emails that already have an account (Closed included) are skipped;\n\
 give a student whose account was closed a new one with `create`.\n\n\
 Examples:\n  waldur-course-accounts import --project UUID roster.csv --dry-run\n  \
@@ -53,7 +60,7 @@ pub struct Args {
     chunk_size: u64,
     /// Write the per-email report (JSON, described in the README) here, kept current while it runs.
     #[arg(long, value_name = "FILE.json")]
-    report: Option<PathBuf>,
+    report: Option<std::path::PathBuf>,
 }
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -68,6 +75,7 @@ enum Status {
     NotAttempted,
     Invalid,
     Duplicate,
+    SeveralAccounts,
 }
 
 impl Status {
@@ -82,6 +90,7 @@ impl Status {
             Status::NotAttempted => "not_attempted",
             Status::Invalid => "invalid",
             Status::Duplicate => "duplicate",
+            Status::SeveralAccounts => "several_accounts",
         }
     }
 
@@ -135,7 +144,7 @@ impl Entry {
 struct Ledger {
     entries: BTreeMap<u64, Entry>,
     line_of: HashMap<EmailKey, u64>,
-    report: Option<PathBuf>,
+    report: Option<ReportFile>,
     project: Uuid,
     roster: String,
     dry_run: bool,
@@ -171,41 +180,71 @@ impl Ledger {
             "summary": summary,
             "rows": self.entries.values().collect::<Vec<_>>(),
         });
-        let tmp = path.with_extension("json.partial");
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+        path.write(&text)
     }
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
+    // Before anything is read: a report that would replace the roster (or follow a link) is refused.
+    let report = args.report.as_deref().map(|p| ReportFile::check(p, &args.source.files())).transpose()?;
     let roster = args.source.read()?;
-    let name = args.source.roster.display().to_string();
+    let name = args.source.name();
     let mut ledger = Ledger {
         entries: BTreeMap::new(),
         line_of: roster.rows.iter().map(|r| (EmailKey::of(&r.email), r.line)).collect(),
-        report: args.report.clone(),
+        report,
         project: args.source.project,
         roster: name.clone(),
         dry_run: args.dry_run,
     };
     for bad in &roster.bad {
-        eprintln!("{name}: line {}: {}; skipped", bad.line, bad.reason);
+        note!("{name}: line {}: {}; skipped", bad.line, bad.reason);
         ledger.set(Entry::new(bad.line, None, Status::Invalid).with_message(bad.reason.clone()));
     }
     for repeat in &roster.repeats {
-        eprintln!("{name}: line {}: repeats line {} (ignoring case); imported once", repeat.line, repeat.first_line);
+        note!("{name}: line {}: repeats line {} (ignoring case); imported once", repeat.line, repeat.first_line);
         let mut entry = Entry::new(repeat.line, Some(&repeat.email), Status::Duplicate);
         entry.first_line = Some(repeat.first_line);
         ledger.set(entry);
     }
+    for row in &roster.rows {
+        let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
+        ledger.set(Entry::new(row.line, Some(&row.email), status));
+    }
+    // A second run at once against the same project from this machine would read the project before
+    // this one writes: held until the process ends.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(crate::lock::acquire(client.base_url().as_str(), args.source.project, "import")?)
+    };
+    let outcome = work(client, &args, &roster, &mut ledger).await;
+    // Whatever ended the run (a closed output, a signal, an error), the report says what was done.
+    if let Err(failure) = &outcome
+        && !matches!(failure, Failure::Partial | Failure::InputRejected)
+        && let Err(e) = ledger.write(false)
+    {
+        note!("error: the report could not be written: {e}");
+    }
+    outcome
+}
 
+/// Reads the project, plans, and sends; the ledger holds every row's standing as it goes.
+async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mut Ledger) -> Outcome {
+    let name = ledger.roster.clone();
+    ledger.write(false)?;
     // What the project has already is not sent (Closed included: Waldur's bulk create skips those),
     // which makes a re-run safe and keeps every report true.
-    let found = client
-        .reconcile(args.source.project, roster.rows.iter().map(|r| r.email.as_str()))
-        .await
-        .map_err(|e| explain(&e))?;
+    let found = tokio::select! {
+        found = client.reconcile(args.source.project, roster.rows.iter().map(|r| r.email.as_str())) => {
+            found.map_err(|e| explain(&e))?
+        }
+        _ = interrupt::wait() => {
+            note!("interrupted while reading the project: nothing was sent; the report lists every row as not attempted");
+            return Err(Failure::Interrupted);
+        }
+    };
     // The roster's rows are checked and unique already, so the input keeps them all, in order.
     let input = BulkInput::new(roster.rows.iter().map(|r| r.email.clone())).map_err(|e| e.to_string())?;
     let plan = BulkPlan::new(input, &found);
@@ -229,48 +268,46 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         };
         ledger.set(entry);
     }
-    for account in plan.to_send() {
-        let status = if args.dry_run { Status::WouldCreate } else { Status::NotAttempted };
-        ledger.set(Entry::new(ledger.line(&account.email).unwrap_or(0), Some(&account.email), status));
-    }
     let counts = ledger.counts();
     let count = |status| counts.get(&status).copied().unwrap_or(0);
     let (present, closed) = (count(Status::AlreadyPresent), count(Status::ClosedAccount));
-    println!(
+    out!(
         "{name}: {} rows: {} to create, {present} already have an account, {closed} have only a closed account, {} invalid, {} repeated",
         roster.rows.len() + roster.repeats.len() + roster.bad.len(),
         plan.to_send().len(),
         roster.bad.len(),
         roster.repeats.len()
-    );
+    )?;
     for e in ledger.entries.values().filter(|e| e.status == Status::ClosedAccount) {
-        println!("line {}: {}: {CLOSED}", e.line, e.email.as_deref().unwrap_or_default());
+        out!("line {}: {}: {CLOSED}", e.line, e.email.as_deref().unwrap_or_default())?;
     }
     if closed > 0 {
-        println!(
-            "to give one of them a new account: waldur-course-accounts create --project {} EMAIL",
-            args.source.project
-        );
+        out!("to give one of them a new account: waldur-course-accounts create --project {} EMAIL", args.source.project)?;
     }
     if args.dry_run {
         for account in plan.to_send().iter().filter(|_| !crate::quiet()) {
-            println!("would create: line {}: {}", ledger.line(&account.email).unwrap_or(0), account.email);
+            out!("would create: line {}: {}", ledger.line(&account.email).unwrap_or(0), account.email)?;
         }
-        println!("dry run: nothing was sent");
+        out!("dry run: nothing was sent")?;
         ledger.write(true)?;
-        return finish(&ledger);
+        return finish(ledger);
     }
     ledger.write(false)?;
+    if interrupt::requested() {
+        note!("interrupted before anything was sent; the report lists every row to create as not attempted");
+        return Err(Failure::Interrupted);
+    }
     let to_create: Vec<Row> = plan
         .to_send()
         .iter()
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !to_create.is_empty() {
-        create(client, &args, (plan, &found), &to_create, &mut ledger).await?;
+        create(client, args, (plan, &found), &to_create, ledger).await?;
+        check_after(client, args.source.project, ledger).await;
     }
     ledger.write(true)?;
-    finish(&ledger)
+    finish(ledger)
 }
 
 /// What a row with only a Closed account is told (once, in the output and in the report).
@@ -294,7 +331,7 @@ async fn create(
     let mut done = 0usize;
     let mut last_write = std::time::Instant::now();
     // One listener for the whole run: a signal that arrives while a chunk is being recorded is kept.
-    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut interrupted = std::pin::pin!(interrupt::wait());
     loop {
         // The chunk being sent, should Ctrl-C come: the rows after those already recorded.
         let in_flight: Vec<&str> = rows.iter().skip(done).take(chunk_size).map(|r| r.email.as_str()).collect();
@@ -330,6 +367,18 @@ async fn create(
         done += chunk.emails.len();
         let line = record(ledger, number, &chunk);
         progress.chunk(&line, chunk.emails.len() as u64);
+        if let ChunkStatus::Refused(error) = &chunk.status
+            && refuses_every_chunk(error)
+        {
+            progress.finish();
+            ledger.write(false)?;
+            return Err(Failure::Error(format!(
+                "Waldur refused the request itself, not the addresses, so every chunk would be refused alike: {}; \
+                 nothing was created. {}",
+                explain(error),
+                what_to_check(error)
+            )));
+        }
         // At most once a second: rewriting the whole report after every small chunk would cost
         // time that grows with the square of the roster. Ctrl-C and the end write it anyway.
         if last_write.elapsed() >= std::time::Duration::from_secs(1) {
@@ -338,8 +387,33 @@ async fn create(
         }
     }
     progress.finish();
-    settle(client, args.source.project, ledger).await;
     Ok(())
+}
+
+/// Whether a refused chunk says something about the request as a whole (the project, the token, the
+/// permission) rather than about its addresses, so that every other chunk would be refused alike.
+/// Waldur keys what concerns the addresses on `course_accounts` (`CourseAccountsBulkCreateSerializer`);
+/// the project is keyed `project` (not found, or no course) or `non_field_errors` (a course without an
+/// end date), and 401/403/404 concern the token and the permission.
+fn refuses_every_chunk(error: &Error) -> bool {
+    let Some(api) = error.api() else { return false };
+    match api.status.as_u16() {
+        400 => !api.body.mentions("course_accounts"),
+        401 | 403 | 404 => true,
+        _ => false,
+    }
+}
+
+/// What to look at after [`refuses_every_chunk`].
+fn what_to_check(error: &Error) -> &'static str {
+    match error.api().map(|a| (a.status.as_u16(), a.body.mentions("project"))) {
+        Some((400, true)) => {
+            "Check --project: it must be a course project that exists and that this token can see (`waldur-course-accounts \
+             list` shows the projects of your accounts)."
+        }
+        Some((400, false)) => "Check the project's settings in Waldur (a course project needs an end date).",
+        _ => "Check WALDUR_TOKEN and its user's permissions on the project.",
+    }
 }
 
 /// Tries of one chunk the server refused because it was busy, the first send included.
@@ -370,9 +444,7 @@ fn interrupt(ledger: &mut Ledger, progress: &Progress, emails: &[&str], why: &st
         ledger.set(Entry::new(line, Some(email), status).with_message(why));
     }
     ledger.write(false)?;
-    eprintln!(
-        "interrupted: the report says what was done; run the same command again to finish (it skips what exists)"
-    );
+    note!("interrupted: the report says what was done; run the same command again to finish (it skips what exists)");
     Err(Failure::Interrupted)
 }
 
@@ -418,28 +490,50 @@ fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -> String {
     }
 }
 
-/// Uncertain rows are looked up: an account found means created.
-async fn settle(client: &Client, project: Uuid, ledger: &mut Ledger) {
-    let uncertain: Vec<String> =
-        ledger.entries.values().filter(|e| e.status == Status::Uncertain).filter_map(|e| e.email.clone()).collect();
-    if uncertain.is_empty() {
-        return;
-    }
-    match client.reconcile(project, &uncertain).await {
-        Ok(found) => {
-            for status in found.emails {
-                if let Some(account) = status.open_account()
-                    && let Some(line) = ledger.line(&status.email)
-                {
-                    ledger.set(
-                        Entry::new(line, Some(&status.email), Status::Created)
-                            .with_account(account)
-                            .with_message("confirmed by reading the project after an uncertain answer"),
-                    );
-                }
-            }
+/// One read of the project after the writes: an uncertain row whose account is found was created,
+/// and a student who now has more than one open account (another run, on another machine or with
+/// another tool, sent the same roster at the same time) is reported, not called a success.
+async fn check_after(client: &Client, project: Uuid, ledger: &mut Ledger) {
+    let sent: Vec<String> = ledger
+        .entries
+        .values()
+        .filter(|e| matches!(e.status, Status::Created | Status::Uncertain))
+        .filter_map(|e| e.email.clone())
+        .collect();
+    let found = tokio::select! {
+        found = client.reconcile(project, &sent) => found,
+        _ = interrupt::wait() => {
+            note!("interrupted while checking the project after the writes; the report says what was sent");
+            return;
         }
-        Err(e) => eprintln!("could not settle {} uncertain rows: {}", uncertain.len(), explain(&e)),
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            note!("could not check the project after the writes ({}); `reconcile` does", explain(&e));
+            return;
+        }
+    };
+    for status in &found.emails {
+        let Some(line) = ledger.line(&status.email) else { continue };
+        let open: Vec<&CourseAccount> = status.open_accounts().collect();
+        let uncertain = ledger.entries.get(&line).is_some_and(|e| e.status == Status::Uncertain);
+        if let [_, _, ..] = open.as_slice() {
+            let uuids: Vec<String> = open.iter().map(|a| a.uuid.to_string()).collect();
+            ledger.set(Entry::new(line, Some(&status.email), Status::SeveralAccounts).with_account(open[0]).with_message(
+                format!(
+                    "{} open accounts ({}): another run created one at the same time; close the extra one with `close UUID`",
+                    open.len(),
+                    uuids.join(", ")
+                ),
+            ));
+        } else if let (true, Some(account)) = (uncertain, open.first()) {
+            ledger.set(
+                Entry::new(line, Some(&status.email), Status::Created)
+                    .with_account(account)
+                    .with_message("confirmed by reading the project after an uncertain answer"),
+            );
+        }
     }
 }
 
@@ -453,30 +547,38 @@ fn finish(ledger: &Ledger) -> Outcome {
     }
     for ((status, message), entries) in &groups {
         match entries.as_slice() {
-            [e] => println!("line {}: {}: {} {message}", e.line, status.name(), e.email.as_deref().unwrap_or("")),
+            [e] => out!("line {}: {}: {} {message}", e.line, status.name(), e.email.as_deref().unwrap_or(""))?,
             many => {
                 let lines = ranges(many.iter().map(|e| e.line));
-                println!("{}: {} rows (lines {lines}): {message}", status.name(), many.len());
+                out!("{}: {} rows (lines {lines}): {message}", status.name(), many.len())?;
             }
         }
     }
     let counts = ledger.counts();
     let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.name())).collect();
-    println!("summary: {}", if summary.is_empty() { "nothing to do".to_string() } else { summary.join(", ") });
-    if let Some(path) = &ledger.report {
-        println!("report: {}", path.display());
+    out!("summary: {}", if summary.is_empty() { "nothing to do".to_string() } else { summary.join(", ") })?;
+    if let Some(report) = &ledger.report {
+        out!("report: {}", crate::shown::shown(&report.path().display().to_string()))?;
     }
-    let unfinished = counts.keys().any(|s| !s.is_fine() && *s != Status::Invalid);
+    let unfinished = counts.keys().any(|s| !s.is_fine() && !matches!(s, Status::Invalid | Status::SeveralAccounts));
     let invalid = counts.contains_key(&Status::Invalid);
+    if counts.contains_key(&Status::SeveralAccounts) {
+        out!(
+            "next: the students above have more than one open account: close the extra ones (`waldur-course-accounts \
+             close UUID`); a second import run at the same time made them"
+        )?;
+    }
     if unfinished {
-        println!(
+        out!(
             "next: run the same command again: it sends only what the project still lacks; `waldur-course-accounts \
              reconcile --project {} {}` shows where every row stands",
             ledger.project, ledger.roster
-        );
+        )?;
+        Err(Failure::Partial)
+    } else if counts.contains_key(&Status::SeveralAccounts) {
         Err(Failure::Partial)
     } else if invalid {
-        println!("next: correct the invalid lines named above and run the same command again");
+        out!("next: correct the invalid lines named above and run the same command again")?;
         Err(Failure::InputRejected)
     } else {
         Ok(())
@@ -523,15 +625,15 @@ impl Progress {
                 bar.set_message(line.to_string());
             }
             None if crate::quiet() => {}
-            None => eprintln!("{line}"),
+            None => note!("{line}"),
         }
     }
 
     /// A line that must be seen now (above the bar on a terminal).
     fn say(&self, line: &str) {
         match &self.0 {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.println(crate::shown::shown(line)),
+            None => note!("{line}"),
         }
     }
 

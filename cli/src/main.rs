@@ -1,49 +1,49 @@
 //! `waldur-course-accounts`: the command line for course admins. This file declares the commands and
-//! their options (clap), runs the one that was asked for, and maps its outcome to the exit code; the
-//! work is in one module per command group, all on top of the `waldur-course-accounts` crate.
+//! their options (clap), runs the one that was asked for, and maps its outcome to the exit code
+//! ([`exit`] holds the table); the work is in one module per command group, all on top of the
+//! `waldur-course-accounts` crate.
 //!
-//! Exit codes (the `Failure` variants; README's "Command line" documents them for scripts): 0
-//! everything done; 1 the command ran but not everything was done (an account not created or not
-//! closed, an outcome unknown; reconcile: the roster and the project differ); 2 bad usage,
-//! configuration, input file or connection (one line on stderr says which); 3 everything done but
-//! input lines that cannot be used (import's invalid rows); 130 interrupted; 141 the output's reader
-//! went away.
+//! Rules every command follows, each stated once: what goes to stdout goes through [`out!`] (a closed
+//! pipe ends the command quietly with 141, never a panic); what goes to stderr through [`note!`]
+//! (never fails: after SIGHUP there may be no terminal to write to); text from a server or a file
+//! through [`shown::shown`]; signals through [`interrupt`].
+
+/// A line on stdout. `Err(Failure::ClosedPipe)` when the reader went away, so the caller stops.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
+/// A line on stderr (progress, warnings). It never fails: a stderr that is gone is ignored.
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::output::note(format_args!($($arg)*))
+    };
+}
 
 mod accounts;
 mod close;
 mod connect;
+mod exit;
 mod filter;
 mod import;
+mod interrupt;
+mod lock;
 mod output;
 mod reconcile;
+mod report_file;
 mod roster;
+mod shown;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use waldur_course_accounts::Client;
 
-/// How a command ended, beyond plain success.
-pub enum Failure {
-    /// Ran to the end, but not everything was done (details were printed): exit 1.
-    Partial,
-    /// Did everything it could, but some of the input cannot be used (import: invalid roster lines,
-    /// named in the output): exit 3. Fixing the input and running again finishes the work.
-    InputRejected,
-    /// Could not do its work: exit 2 with this one-line message.
-    Error(String),
-    /// Stopped by Ctrl-C (what was done was printed and reported): exit 130.
-    Interrupted,
-    /// The reader of the output went away (`list | head`): exit 141 (128 + SIGPIPE, the status a
-    /// shell reports for a tool the closed pipe stopped) without a message.
-    ClosedPipe,
-}
-
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure::Error(e.to_string())
-    }
-}
+pub use exit::Failure;
 
 pub type Outcome = Result<(), Failure>;
 
@@ -52,10 +52,7 @@ pub type Outcome = Result<(), Failure>;
     name = "waldur-course-accounts",
     version,
     about = "Manage Waldur course accounts: import a class roster, list, count, close, retry, reconcile.",
-    after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\
-                  Exit codes: 0 all done, 1 not everything done (writes failed or uncertain; reconcile: differences),\n\
-                  2 usage/configuration/connection error, 3 all done except invalid input lines, 130 interrupted,\n\
-                  141 the output's reader went away (list | head).\n\n\
+    after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\n\
                   Example:\n  export WALDUR_URL=https://waldur.example.edu WALDUR_TOKEN=...\n  \
                   waldur-course-accounts import --project 7c4b2f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f roster.csv --dry-run"
 )]
@@ -121,20 +118,30 @@ pub fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// The documents the command line carries about itself; they need no connection.
+/// The command line as clap sees it, with the exit codes from [`exit::CODES`] at the end of
+/// `--help` (and so of the manual page).
+fn command() -> clap::Command {
+    let main = Cli::command();
+    let after = format!("{}\n\n{}", main.get_after_help().map(|h| h.to_string()).unwrap_or_default(), exit::help());
+    main.after_help(after)
+}
+
+/// The documents the command line carries about itself; they need no connection. Made in memory
+/// first: the generators panic when their output cannot be written.
 fn describe(command: &Command) -> Option<Outcome> {
-    use clap::CommandFactory;
-    let mut cli = Cli::command();
-    let mut out = std::io::stdout();
-    let written = match command {
+    let mut text = Vec::new();
+    match command {
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut cli, "waldur-course-accounts", &mut out);
-            Ok(())
+            clap_complete::generate(*shell, &mut self::command(), "waldur-course-accounts", &mut text)
         }
-        Command::Man => clap_mangen::Man::new(cli).render(&mut out),
+        Command::Man => {
+            if let Err(e) = clap_mangen::Man::new(self::command()).render(&mut text) {
+                return Some(Err(Failure::Error(format!("cannot make the manual page: {e}"))));
+            }
+        }
         _ => return None,
-    };
-    Some(written.map_err(|e| Failure::Error(format!("cannot write the output: {e}"))))
+    }
+    Some(output::bytes(&text))
 }
 
 /// The commands that talk to Waldur.
@@ -153,26 +160,44 @@ async fn run(client: &Client, command: Command) -> Outcome {
     }
 }
 
+/// Commands that only read: a signal simply stops them (nothing is half done). The others stop
+/// themselves between steps ([`interrupt`]), so that no write is abandoned with its outcome unknown.
+fn only_reads(command: &Command) -> bool {
+    matches!(command, Command::Count(_) | Command::Get(_) | Command::Reconcile(_))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = interrupt::install() {
+        note!("warning: cannot listen for Ctrl-C ({e}); an interrupted run may leave its report behind");
+    }
     let outcome = match describe(&cli.command) {
         Some(written) => written,
         None => match connect::client(&cli.connection) {
+            Ok(client) if only_reads(&cli.command) => tokio::select! {
+                outcome = run(&client, cli.command) => outcome,
+                _ = interrupt::wait() => {
+                    note!("interrupted: nothing was changed");
+                    Err(Failure::Interrupted)
+                }
+            },
             Ok(client) => run(&client, cli.command).await,
             Err(e) => Err(e),
         },
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Partial) => ExitCode::from(1),
-        Err(Failure::InputRejected) => ExitCode::from(3),
-        Err(Failure::Error(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
+        Err(failure) => {
+            if let Failure::Error(message) = &failure {
+                note!("error: {}", shown::shown(message));
+            }
+            ExitCode::from(failure.code())
         }
-        Err(Failure::Interrupted) => ExitCode::from(130),
-        Err(Failure::ClosedPipe) => ExitCode::from(141),
     }
 }

@@ -6,18 +6,82 @@
 //! `project_name`, `project_slug`, `project_start_date`, `project_end_date`, `customer_uuid`,
 //! `customer_name`, `user_uuid`, `description`, `error_message`, `error_traceback`, `created`,
 //! `modified`); `list` writes a JSON array of them.
+//!
+//! What any of them prints that came from a server is made safe first ([`crate::shown`]): table
+//! cells escaped, CSV cells escaped and neutralised for spreadsheets, and in JSON the characters JSON
+//! allows raw but a terminal obeys (DEL, C1 controls, direction overrides) written as `\uXXXX`
+//! escapes, which JSON readers read back as the same text.
 
 use std::io::{IsTerminal, Write};
 
 use waldur_course_accounts::CourseAccount;
 
 use crate::Failure;
+use crate::shown::{csv_cell, needs_escape, shown};
+
+/// One line on stdout (the `out!` macro): text from elsewhere is already [`shown`]; any control
+/// character left but the line breaks of our own text is escaped here too, as a last guard.
+pub fn line(args: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    let text = args.to_string();
+    let safe: String = text.split('\n').map(|part| shown(part).into_owned()).collect::<Vec<_>>().join("\n");
+    let mut out = std::io::stdout().lock();
+    out.write_all(safe.as_bytes()).and_then(|()| out.write_all(b"\n")).map_err(write_failed)
+}
+
+/// One line on stderr (the `note!` macro), guarded as [`line`] is; a stderr that is gone is ignored.
+pub fn note(args: std::fmt::Arguments<'_>) {
+    let text = args.to_string();
+    let safe: String = text.split('\n').map(|part| shown(part).into_owned()).collect::<Vec<_>>().join("\n");
+    let _ = writeln!(std::io::stderr(), "{safe}");
+}
+
+/// Bytes made by this program (a completion script, the manual page) to stdout.
+pub fn bytes(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(write_failed)
+}
+
+/// JSON text with the characters a terminal obeys but JSON leaves raw written as `\uXXXX`. Only
+/// string contents can hold a non-ASCII or DEL character in JSON text, so replacing them in the text
+/// keeps it valid and the same value.
+pub fn json_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // The quick test on bytes: DEL, and the lead bytes of U+0080-U+009F (C2), U+061C (D8), U+200B-
+    // U+2069 (E2) and U+FEFF (EF). Most text has none and is written as it is.
+    if !text.bytes().any(|b| matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2 | 0xEF)) || !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+/// The formats of the commands that show one document (`get`, `reconcile`): no CSV.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShowFormat {
+    Table,
+    Json,
+}
+
+impl From<ShowFormat> for Format {
+    fn from(format: ShowFormat) -> Format {
+        match format {
+            ShowFormat::Table => Format::Table,
+            ShowFormat::Json => Format::Json,
+        }
+    }
 }
 
 /// The format asked for, else a table on a terminal and JSON otherwise.
@@ -29,6 +93,7 @@ pub fn resolve(format: Option<Format>) -> Format {
 const COLUMNS: [&str; 8] =
     ["uuid", "state", "email", "username", "project_name", "project_uuid", "created", "error_message"];
 
+/// An account's cells, as the server sent them.
 fn cells(a: &CourseAccount) -> [String; 8] {
     [
         a.uuid.to_string(),
@@ -53,11 +118,13 @@ pub struct AccountWriter {
     out: std::io::BufWriter<std::io::Stdout>,
     csv: Option<csv::Writer<std::io::Stdout>>,
     written: u64,
+    /// One account's JSON, reused.
+    scratch: Vec<u8>,
 }
 
 /// A write of the output that failed. A reader that went away (`list | head`) is not an error of
 /// ours: the command stops quietly, as Unix tools do ([`Failure::ClosedPipe`]).
-fn write_failed(e: std::io::Error) -> Failure {
+pub fn write_failed(e: std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Failure::ClosedPipe
     } else {
@@ -87,6 +154,7 @@ impl AccountWriter {
             out: std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout()),
             csv: None,
             written: 0,
+            scratch: Vec::new(),
         };
         match format {
             Format::Json => writer.raw("[")?,
@@ -111,14 +179,17 @@ impl AccountWriter {
         match self.format {
             Format::Json => {
                 self.raw(if self.written == 0 { "\n" } else { ",\n" })?;
-                serde_json::to_writer(&mut self.out, account).map_err(json_failed)?;
+                self.scratch.clear();
+                serde_json::to_writer(&mut self.scratch, account).map_err(json_failed)?;
+                let text = std::str::from_utf8(&self.scratch).map_err(|e| Failure::Error(e.to_string()))?;
+                self.out.write_all(json_safe(text).as_bytes()).map_err(write_failed)?;
             }
             Format::Csv => {
                 let csv = self.csv.as_mut().expect("set for CSV");
-                csv.write_record(cells(account)).map_err(csv_failed)?;
+                csv.write_record(cells(account).iter().map(|c| csv_cell(c).into_owned())).map_err(csv_failed)?;
             }
             Format::Table => {
-                let c = cells(account);
+                let c = cells(account).map(|c| shown(&c).into_owned());
                 self.raw(&format!("{:<36}  {:<8}  {:<34}  {:<16}  {}\n", c[0], c[1], c[2], c[3], c[4]))?;
             }
         }
@@ -141,7 +212,6 @@ impl AccountWriter {
 
 /// Writes a JSON document to stdout, pretty, with a final newline.
 pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(json_failed)?;
-    out.write_all(b"\n").map_err(write_failed)
+    let text = serde_json::to_string_pretty(value).map_err(json_failed)?;
+    bytes(format!("{}\n", json_safe(&text)).as_bytes())
 }

@@ -1,8 +1,11 @@
 //! `reconcile`: a roster against a project, read-only. Which roster emails have no account, which have
 //! only Closed ones (`import` does not recreate those: Waldur's bulk create skips them), which accounts
-//! of the project are on no roster line, and which roster accounts need attention (Erred, Pending).
+//! of the project are on no roster line, which roster accounts need attention (Erred, Pending), and
+//! which students have more than one open account (two runs at once against a server that skips
+//! nothing, or two spellings created one by one): each such student is listed with every account.
 //! Table for people, `--format json` for programs:
 //! `{"project": UUID, "roster": PATH, "missing": [{"line": N, "email": TEXT}],
+//!   "several_open": [{"line": N, "email": TEXT, "accounts": [UUID, ...]}],
 //!   "closed": [{"line": N, "email": TEXT, "account": UUID}],
 //!   "attention": [{"line": N, "email": TEXT, "account": UUID, "state": LABEL, "error_message": TEXT}],
 //!   "not_on_roster": [{"account": UUID, "email": TEXT or null, "state": LABEL}],
@@ -12,8 +15,9 @@ use serde_json::json;
 use waldur_course_accounts::{Client, CourseAccountState, Standing};
 
 use crate::connect::explain;
-use crate::output::{self, Format};
+use crate::output::{self, Format, ShowFormat};
 use crate::roster;
+use crate::shown::shown;
 use crate::{Failure, Outcome};
 
 #[derive(clap::Args)]
@@ -22,7 +26,7 @@ pub struct Args {
     source: roster::Source,
     /// table (default on a terminal) or json.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<ShowFormat>,
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
@@ -35,7 +39,12 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     let mut closed = Vec::new();
     let mut attention = Vec::new();
     let mut present = 0;
+    let mut several = Vec::new();
     for (row, status) in roster.rows.iter().zip(&found.emails) {
+        let open: Vec<String> = status.open_accounts().map(|a| a.uuid.to_string()).collect();
+        if open.len() > 1 {
+            several.push(json!({"line": row.line, "email": row.email, "accounts": open}));
+        }
         match status.standing() {
             Standing::NoAccount => {
                 missing.push(json!({"line": row.line, "email": row.email}));
@@ -65,12 +74,14 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         && closed.is_empty()
         && attention.is_empty()
         && not_on_roster.is_empty()
-        && invalid.is_empty();
-    if output::resolve(args.format) == Format::Json {
+        && invalid.is_empty()
+        && several.is_empty();
+    if output::resolve(args.format.map(Format::from)) == Format::Json {
         output::json(&json!({
             "project": args.source.project,
-            "roster": args.source.roster.display().to_string(),
+            "roster": args.source.name(),
             "missing": missing,
+            "several_open": several,
             "closed": closed,
             "attention": attention,
             "not_on_roster": not_on_roster,
@@ -78,36 +89,41 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
             "invalid_lines": invalid,
         }))?;
     } else {
-        println!("{present} roster emails have an open account");
-        println!("{} missing (on the roster, no account):", missing.len());
+        out!("{present} roster emails have an open account")?;
+        out!("{} have more than one open account (close the extra ones):", several.len())?;
+        for d in &several {
+            let accounts: Vec<&str> = d["accounts"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect();
+            out!("  line {}: {} {}", d["line"], d["email"].as_str().unwrap_or_default(), accounts.join(" "))?;
+        }
+        out!("{} missing (on the roster, no account):", missing.len())?;
         for m in &missing {
-            println!("  line {}: {}", m["line"], m["email"].as_str().unwrap_or_default());
+            out!("  line {}: {}", m["line"], m["email"].as_str().unwrap_or_default())?;
         }
-        println!("{} have only a closed account (import does not recreate it; `create` does):", closed.len());
+        out!("{} have only a closed account (import does not recreate it; `create` does):", closed.len())?;
         for c in &closed {
-            println!("  line {}: {}", c["line"], c["email"].as_str().unwrap_or_default());
+            out!("  line {}: {}", c["line"], c["email"].as_str().unwrap_or_default())?;
         }
-        println!("{} need attention (Erred or Pending):", attention.len());
+        out!("{} need attention (Erred or Pending):", attention.len())?;
         for a in &attention {
-            println!(
+            out!(
                 "  line {}: {} {} {}",
                 a["line"],
                 a["email"].as_str().unwrap_or_default(),
                 a["state"].as_str().unwrap_or_default(),
                 a["account"].as_str().unwrap_or_default()
-            );
+            )?;
         }
-        println!("{} open accounts of the project are not on the roster:", not_on_roster.len());
+        out!("{} open accounts of the project are not on the roster:", not_on_roster.len())?;
         for n in &not_on_roster {
-            println!(
+            out!(
                 "  {} {} {}",
                 n["account"].as_str().unwrap_or_default(),
-                n["email"].as_str().unwrap_or("(no email)"),
+                shown(n["email"].as_str().unwrap_or("(no email)")),
                 n["state"].as_str().unwrap_or_default()
-            );
+            )?;
         }
         if !invalid.is_empty() {
-            println!("{} roster lines have no usable email: {invalid:?}", invalid.len());
+            out!("{} roster lines have no usable email: {invalid:?}", invalid.len())?;
         }
     }
     if clean { Ok(()) } else { Err(Failure::Partial) }

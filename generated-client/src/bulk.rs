@@ -17,7 +17,7 @@ use futures::stream::{self, Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::client::Client;
-use crate::email::{EmailKey, as_sent};
+use crate::email::{EmailKey, as_sent, check_email};
 use crate::error::{Error, InputProblem, RequestProblem, Result};
 use crate::generated::{self, types::CourseAccount};
 use crate::reconcile::{Reconciliation, Standing};
@@ -61,39 +61,6 @@ impl Default for BulkOptions {
     fn default() -> Self {
         BulkOptions { chunk_size: DEFAULT_CHUNK_SIZE, stop_on_error: true }
     }
-}
-
-/// Why an email cannot be sent, or `Ok` (a syntax check like the server's, so that one bad address is
-/// found before anything is sent; the server still has the last word). The reason never repeats the
-/// address.
-pub fn check_email(email: &str) -> std::result::Result<(), &'static str> {
-    let email = email.trim();
-    if email.is_empty() {
-        return Err("the email is empty");
-    }
-    if email.chars().count() > 320 {
-        return Err("the email is longer than 320 characters");
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the email contains whitespace or a control character");
-    }
-    if email.chars().any(|c| matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\\' | ':')) {
-        return Err("the email contains a character an address cannot have (one of , ; < > ( ) [ ] \" \\ :)");
-    }
-    let Some((local, domain)) = email.split_once('@') else { return Err("the email has no @") };
-    if domain.contains('@') {
-        return Err("the email has more than one @");
-    }
-    if local.is_empty() {
-        return Err("the email has nothing before the @");
-    }
-    if domain.is_empty() || !domain.contains('.') || domain.starts_with(['.', '-']) || domain.ends_with(['.', '-']) {
-        return Err("the part after the @ is not a domain name");
-    }
-    if domain.contains("..") || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err("the email has an empty dot-separated part");
-    }
-    Ok(())
 }
 
 /// An input email that repeats an earlier one (the same [`EmailKey`]).

@@ -2,7 +2,7 @@
 //! while walking page numbers shifts the pages under the walk and skips accounts), then the closes
 //! with bounded concurrency, and an outcome per account.
 
-use futures::{StreamExt, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use uuid::Uuid;
 
 use crate::client::Client;
@@ -80,8 +80,36 @@ impl Client {
     /// as already closed, not as refused.
     pub async fn close_all(&self, filter: Filter, concurrency: usize) -> Result<CloseReport> {
         let snapshot = self.snapshot(filter).await?;
-        let accounts = futures::stream::iter(snapshot)
-            .map(|(uuid, state_before)| async move {
+        let accounts = self.close_each(futures::stream::iter(snapshot), concurrency).collect().await;
+        Ok(CloseReport { accounts })
+    }
+
+    /// Closes the accounts of a snapshot (as [`Client::snapshot`] gives it) up to `concurrency` at a
+    /// time, yielding each outcome as it is known, in snapshot order; those Closed in the snapshot
+    /// are not sent. To stop early without abandoning a close in flight (whose outcome would then be
+    /// unknown), end the `accounts` stream: the closes already started finish and are yielded, and
+    /// then the stream ends. Dropping the returned stream instead cancels the closes in flight.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &waldur_course_accounts::Client) -> waldur_course_accounts::Result<()> {
+    /// use futures::StreamExt;
+    /// use waldur_course_accounts::Filter;
+    /// let snapshot = client.snapshot(Filter::new().project(waldur_course_accounts::Uuid::nil())).await?;
+    /// let stop = std::sync::atomic::AtomicBool::new(false);
+    /// let accounts = futures::stream::iter(snapshot)
+    ///     .take_while(|_| std::future::ready(!stop.load(std::sync::atomic::Ordering::Relaxed)));
+    /// let mut outcomes = std::pin::pin!(client.close_each(accounts, 4));
+    /// while let Some(outcome) = outcomes.next().await {
+    ///     println!("{}: {:?}", outcome.uuid, outcome.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn close_each<'a, S>(&'a self, accounts: S, concurrency: usize) -> impl Stream<Item = CloseOutcome> + 'a
+    where
+        S: Stream<Item = (Uuid, CourseAccountState)> + 'a,
+    {
+        accounts
+            .map(move |(uuid, state_before)| async move {
                 let status = if state_before == CourseAccountState::Closed {
                     CloseStatus::AlreadyClosed
                 } else {
@@ -90,9 +118,6 @@ impl Client {
                 CloseOutcome { uuid, state_before, status }
             })
             .buffered(concurrency.max(1))
-            .collect()
-            .await;
-        Ok(CloseReport { accounts })
     }
 
     async fn close_one(&self, uuid: Uuid) -> CloseStatus {

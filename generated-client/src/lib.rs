@@ -30,11 +30,11 @@ pub mod transport;
 pub use auth::{Credentials, Token};
 pub use bulk::{
     BulkInput, BulkOptions, BulkOutcome, BulkPlan, ChunkOutcome, ChunkStatus, Duplicate, Existing, NewAccount,
-    SkipReason, check_email,
+    SkipReason,
 };
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
-pub use email::EmailKey;
+pub use email::{EmailKey, EmailProblem, check_email};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,
     Result, UnknownOutcome,

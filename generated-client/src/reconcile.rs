@@ -73,7 +73,12 @@ impl EmailStatus {
 
     /// The first of the email's accounts that is not Closed, if any.
     pub fn open_account(&self) -> Option<&CourseAccount> {
-        self.accounts.iter().find(|a| a.state != crate::CourseAccountState::Closed)
+        self.open_accounts().next()
+    }
+
+    /// Every one of the email's accounts that is not Closed, in the server's order.
+    pub fn open_accounts(&self) -> impl Iterator<Item = &CourseAccount> {
+        self.accounts.iter().filter(|a| a.state != crate::CourseAccountState::Closed)
     }
 }
 
@@ -101,6 +106,12 @@ impl Reconciliation {
     /// Emails whose accounts are all Closed.
     pub fn closed_only(&self) -> impl Iterator<Item = &str> {
         self.emails.iter().filter(|e| matches!(e.standing(), Standing::Closed { .. })).map(|e| e.email.as_str())
+    }
+
+    /// Emails with more than one open account: one student with two logins (two runs at once against a
+    /// server that skips nothing, such as 7.8.7, or two spellings created one by one).
+    pub fn several_open(&self) -> impl Iterator<Item = &EmailStatus> {
+        self.emails.iter().filter(|e| e.open_accounts().nth(1).is_some())
     }
 
     /// The entry for `email` (by its [`EmailKey`]), if it was on the list.
