@@ -113,7 +113,10 @@ pub async fn create(client: &Client, args: CreateArgs) -> Outcome {
         }
         Err(e) if e.is_done() => {
             // The account exists; only its answer is missing.
-            out!("created, but the answer could not be read ({}); `list --email` shows the account", shown(&e.to_string()))
+            out!(
+                "created, but the answer could not be read ({}); `list --email` shows the account",
+                shown(&e.to_string())
+            )
         }
         Err(e) if e.is_outcome_unknown() => {
             note!("UNKNOWN whether the account was created: {}", shown(&e.to_string()));

@@ -123,7 +123,9 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
                 }
                 Ok(account) if account.state == CourseAccountState::Pending => {
                     tally.not_closed += 1;
-                    Some(format!("{uuid}: not closed: it is still Pending (being created); close it once it is OK or Erred"))
+                    Some(format!(
+                        "{uuid}: not closed: it is still Pending (being created); close it once it is OK or Erred"
+                    ))
                 }
                 _ => {
                     tally.not_closed += 1;
@@ -271,7 +273,9 @@ fn refusal(e: &Error, state: &CourseAccountState) -> String {
         Some(_) if e.status().is_some_and(|s| s.as_u16() == 409) && *state == CourseAccountState::Pending => {
             "it is still Pending (being created); close it once it is OK or Erred".to_string()
         }
-        Some(api) if e.status().is_some_and(|s| s.as_u16() == 409) => crate::shown::shown(&api.body.message()).into_owned(),
+        Some(api) if e.status().is_some_and(|s| s.as_u16() == 409) => {
+            crate::shown::shown(&api.body.message()).into_owned()
+        }
         _ => explain(e),
     }
 }

@@ -79,8 +79,13 @@ mod tests {
 
     #[test]
     fn every_failure_has_a_documented_code_and_readme_shows_the_table() {
-        let failures =
-            [Failure::Partial, Failure::InputRejected, Failure::Error(String::new()), Failure::Interrupted, Failure::ClosedPipe];
+        let failures = [
+            Failure::Partial,
+            Failure::InputRejected,
+            Failure::Error(String::new()),
+            Failure::Interrupted,
+            Failure::ClosedPipe,
+        ];
         for failure in failures {
             assert!(CODES.iter().any(|(code, _)| *code == failure.code()), "{} is not in CODES", failure.code());
         }

@@ -79,6 +79,21 @@ enum Status {
 }
 
 impl Status {
+    /// Every status, for the test that keeps README's report description complete.
+    #[cfg(test)]
+    const ALL: [Status; 10] = [
+        Status::Created,
+        Status::AlreadyPresent,
+        Status::ClosedAccount,
+        Status::WouldCreate,
+        Status::Failed,
+        Status::Uncertain,
+        Status::NotAttempted,
+        Status::Invalid,
+        Status::Duplicate,
+        Status::SeveralAccounts,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Status::Created => "created",
@@ -282,7 +297,10 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         out!("line {}: {}: {CLOSED}", e.line, e.email.as_deref().unwrap_or_default())?;
     }
     if closed > 0 {
-        out!("to give one of them a new account: waldur-course-accounts create --project {} EMAIL", args.source.project)?;
+        out!(
+            "to give one of them a new account: waldur-course-accounts create --project {} EMAIL",
+            args.source.project
+        )?;
     }
     if args.dry_run {
         for account in plan.to_send().iter().filter(|_| !crate::quiet()) {
@@ -572,7 +590,8 @@ fn finish(ledger: &Ledger) -> Outcome {
         out!(
             "next: run the same command again: it sends only what the project still lacks; `waldur-course-accounts \
              reconcile --project {} {}` shows where every row stands",
-            ledger.project, ledger.roster
+            ledger.project,
+            ledger.roster
         )?;
         Err(Failure::Partial)
     } else if counts.contains_key(&Status::SeveralAccounts) {
@@ -640,6 +659,22 @@ impl Progress {
     fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readme_and_this_module_name_every_status_of_the_report() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        let docs = include_str!("import.rs").split("\nuse ").next().unwrap_or_default();
+        for status in Status::ALL {
+            let name = format!("`{}`", status.name());
+            assert!(readme.contains(&name), "README's report description lacks {name}");
+            assert!(docs.contains(&name), "import.rs's module docs lack {name}");
         }
     }
 }

@@ -37,11 +37,9 @@ fn server_hash(url: &str) -> u64 {
 /// Takes the lock of `project` on the server at `url` for `what` (e.g. "import"), or says who holds it.
 pub fn acquire(url: &str, project: Uuid, what: &str) -> Result<ProjectLock, Failure> {
     let dir = directory().ok_or("cannot take the project lock: neither XDG_RUNTIME_DIR nor HOME is set")?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .map_err(|e| format!("cannot take the project lock: {}: {e}", crate::shown::shown(&dir.display().to_string())))?;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| {
+        format!("cannot take the project lock: {}: {e}", crate::shown::shown(&dir.display().to_string()))
+    })?;
     let path = dir.join(format!("{project}-{:016x}.lock", server_hash(url)));
     let mut file = OpenOptions::new()
         .read(true)

@@ -92,7 +92,8 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         out!("{present} roster emails have an open account")?;
         out!("{} have more than one open account (close the extra ones):", several.len())?;
         for d in &several {
-            let accounts: Vec<&str> = d["accounts"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect();
+            let accounts: Vec<&str> =
+                d["accounts"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect();
             out!("  line {}: {} {}", d["line"], d["email"].as_str().unwrap_or_default(), accounts.join(" "))?;
         }
         out!("{} missing (on the roster, no account):", missing.len())?;

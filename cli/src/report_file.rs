@@ -89,10 +89,7 @@ impl ReportFile {
             .map_err(|e| format!("--report {name}: cannot create a temporary file beside it: {e}"))?;
         temporary.write_all(text.as_bytes()).map_err(|e| format!("--report {name}: {e}"))?;
         if let Some(permissions) = &self.permissions {
-            temporary
-                .as_file()
-                .set_permissions(permissions.clone())
-                .map_err(|e| format!("--report {name}: {e}"))?;
+            temporary.as_file().set_permissions(permissions.clone()).map_err(|e| format!("--report {name}: {e}"))?;
         }
         temporary.persist(&self.path).map_err(|e| format!("--report {name}: {}", e.error))?;
         Ok(())
@@ -129,7 +126,8 @@ mod tests {
         let new = dir.path().join("new.json");
         ReportFile::check(&new, &[]).unwrap().write("x").unwrap();
         assert_eq!(std::fs::metadata(&new).unwrap().permissions().mode() & 0o777, 0o600);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 2, "no temporary file left behind: {leftovers:?}");
     }
 

@@ -62,23 +62,27 @@ pub struct Source {
 
 impl Source {
     /// Whether the roster is read from standard input.
-    pub fn from_stdin(&self) -> bool {
+    pub fn is_stdin(&self) -> bool {
         self.roster.as_os_str() == "-"
     }
 
     /// The roster's name in messages and reports (escaped: a file name can hold anything).
     pub fn name(&self) -> String {
-        if self.from_stdin() { "(standard input)".into() } else { crate::shown::shown(&self.roster.display().to_string()).into_owned() }
+        if self.is_stdin() {
+            "(standard input)".into()
+        } else {
+            crate::shown::shown(&self.roster.display().to_string()).into_owned()
+        }
     }
 
     /// The files this source reads (none for standard input), for [`crate::report_file::ReportFile`].
     pub fn files(&self) -> Vec<&Path> {
-        if self.from_stdin() { Vec::new() } else { vec![self.roster.as_path()] }
+        if self.is_stdin() { Vec::new() } else { vec![self.roster.as_path()] }
     }
 
     pub fn read(&self) -> Result<Roster, String> {
         let name = self.name();
-        let bytes = if self.from_stdin() {
+        let bytes = if self.is_stdin() {
             let mut bytes = Vec::new();
             std::io::stdin().lock().read_to_end(&mut bytes).map_err(|e| format!("{name}: {e}"))?;
             bytes
@@ -112,7 +116,8 @@ fn quoted_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
 /// Which column holds the emails, or why none can be chosen.
 fn email_column(headers: &csv::StringRecord, wanted: &str) -> Result<usize, String> {
     let wanted = wanted.trim();
-    let exact: Vec<usize> = headers.iter().enumerate().filter(|(_, h)| h.eq_ignore_ascii_case(wanted)).map(|(i, _)| i).collect();
+    let exact: Vec<usize> =
+        headers.iter().enumerate().filter(|(_, h)| h.eq_ignore_ascii_case(wanted)).map(|(i, _)| i).collect();
     match exact.as_slice() {
         [one] => return Ok(*one),
         [_, _, ..] => {
@@ -167,15 +172,17 @@ pub fn parse(bytes: &[u8], email_column_name: &str) -> Result<Roster, String> {
     // Flexible: a row of another length is reported by line below rather than ending the read.
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers =
-        reader.headers().map_err(|e| format!("line 1: {}", shortened(&e.to_string(), 200)))?.clone();
+    let headers = reader.headers().map_err(|e| format!("line 1: {}", shortened(&e.to_string(), 200)))?.clone();
     let column = email_column(&headers, email_column_name)?;
     let mut roster = Roster::default();
     let mut first: HashMap<EmailKey, u64> = HashMap::new();
     // The reader's own line count skips blank lines; the byte offset gives the line a spreadsheet shows.
     // (A record after blank lines starts, for the reader, at the first of them.) The newlines' offsets
     // are found once: counting them from the start for every record cost the square of the roster.
-    let newlines: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+    // A line ends with `\n`, `\r\n` or a lone `\r` (old Mac exports), as it does for the CSV reader.
+    let raw = text.as_bytes();
+    let newlines: Vec<usize> =
+        (0..raw.len()).filter(|&i| raw[i] == b'\n' || (raw[i] == b'\r' && raw.get(i + 1) != Some(&b'\n'))).collect();
     let line_at = |byte: u64| {
         let bytes = text.as_bytes();
         let mut at = (byte as usize).min(bytes.len());
@@ -252,7 +259,8 @@ mod tests {
 
     #[test]
     fn a_row_with_more_fields_than_the_header_is_not_used() {
-        let r = roster(b"Name,Email,Group\nTim,tim@uni.example,edu,Lab C\nAda,ada@uni.example,Lab A\nBo,bo@uni.example\n");
+        let r =
+            roster(b"Name,Email,Group\nTim,tim@uni.example,edu,Lab C\nAda,ada@uni.example,Lab A\nBo,bo@uni.example\n");
         assert_eq!(r.rows, [Row { line: 3, email: "ada@uni.example".into() }]);
         assert_eq!(r.bad.iter().map(|b| b.line).collect::<Vec<_>>(), [2, 4]);
         assert!(r.bad[0].reason.starts_with("has 4 fields where the header has 3"), "{}", r.bad[0].reason);
@@ -280,5 +288,62 @@ mod tests {
         assert!(e.len() < 300, "a long header is shortened: {} bytes", e.len());
         let e = parse("name,\u{1b}[2Jrun this\na,b\n".as_bytes(), "email").unwrap_err();
         assert!(!e.contains('\u{1b}'), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Rosters made of the characters that break readers: separators, quotes, line ends, `@`, an
+    /// escape, invisible and non-ASCII letters.
+    fn roster_text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex(
+            "(email|Name|E-Mail)[,;\t](email|x)\n([a-zA-Z@.,;\t\"\r\n\u{1b}\u{200B}äÄ]{0,30}\n){0,20}",
+        )
+        .unwrap()
+    }
+
+    fn check(roster: Result<Roster, String>) -> Result<(), TestCaseError> {
+        match roster {
+            Err(e) => {
+                prop_assert!(!e.chars().any(char::is_control), "{e:?}");
+                prop_assert!(e.len() < 800, "{} bytes", e.len());
+            }
+            Ok(r) => {
+                let mut keys = std::collections::HashSet::new();
+                for row in &r.rows {
+                    prop_assert!(waldur_course_accounts::check_email(&row.email).is_ok());
+                    prop_assert!(keys.insert(EmailKey::of(&row.email)), "one row per student");
+                }
+                for bad in &r.bad {
+                    prop_assert!(!bad.reason.chars().any(char::is_control), "{:?}", bad.reason);
+                }
+                let mut lines: Vec<u64> = r.rows.iter().map(|x| x.line).collect();
+                lines.extend(r.bad.iter().map(|x| x.line));
+                lines.extend(r.repeats.iter().map(|x| x.line));
+                let count = lines.len();
+                lines.sort_unstable();
+                lines.dedup();
+                prop_assert_eq!(lines.len(), count, "a line is reported once");
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_keep_the_invariants(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            check(parse(&bytes, "email"))?;
+        }
+
+        #[test]
+        fn roster_like_text_never_panics_and_keeps_the_invariants(text in roster_text()) {
+            check(parse(text.as_bytes(), "email"))?;
+        }
     }
 }

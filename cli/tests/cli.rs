@@ -2,72 +2,14 @@
 //! (and the mock seeded from the recordings): the server's data and request log prove what was sent.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use waldur_course_accounts::EmailKey;
-use waldur_course_accounts_testkit::standin::{State, seed};
+use waldur_course_accounts_testkit::standin::State;
 use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 
-const BIN: &str = env!("CARGO_BIN_EXE_waldur-course-accounts");
-
-fn cli(waldur: &StandIn, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("WALDUR_URL", waldur.base_url())
-        .env("WALDUR_TOKEN", waldur.token())
-        .env_remove("WALDUR_URL_UNUSED");
-    command.stdin(Stdio::null());
-    command
-}
-
-async fn run(waldur: &StandIn, args: &[&str]) -> Output {
-    let mut command = cli(waldur, args);
-    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
-}
-
-fn writes(waldur: &StandIn) -> usize {
-    waldur.requests().iter().filter(|r| r.method != "GET" && r.method != "HEAD").count()
-}
-
-/// The accounts of one student (the client's [`EmailKey`]: one rule for "the same student").
-fn accounts_with(waldur: &StandIn, email: &str) -> usize {
-    let key = EmailKey::of(email);
-    waldur.with_state(|w| w.accounts.iter().filter(|a| EmailKey::of(&a.email) == key).count())
-}
-
-/// The emails every create_bulk request carried, in the order sent (the stand-in logs bodies).
-fn bulk_sent(waldur: &StandIn) -> Vec<String> {
-    waldur
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.target.ends_with("/create_bulk/"))
-        .flat_map(|r| {
-            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-            body["course_accounts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["email"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-fn project() -> String {
-    seed::course_project().to_string()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
-}
+mod common;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_roster_with_bom_semicolons_and_bad_rows_imports_and_reports_per_line() {

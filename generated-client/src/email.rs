@@ -86,7 +86,11 @@ impl fmt::Display for EmailProblem {
             EmailProblem::NoLocalPart => f.write_str("the email has nothing before the @"),
             EmailProblem::WhitespaceOrControl => f.write_str("the email contains whitespace or a control character"),
             EmailProblem::Invisible(c) => {
-                write!(f, "the email contains an invisible character (U+{:04X}), which would make a look-alike address", *c as u32)
+                write!(
+                    f,
+                    "the email contains an invisible character (U+{:04X}), which would make a look-alike address",
+                    *c as u32
+                )
             }
             EmailProblem::NotAllowed(c) if c.is_ascii() => write!(
                 f,

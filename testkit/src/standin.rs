@@ -676,18 +676,23 @@ fn email_field(value: &Value) -> Result<String, Value> {
     Ok(email.to_string())
 }
 
-/// Django's EmailValidator, roughly: one `@`, a dotted domain, no spaces.
+/// Django's `EmailValidator` (django `core/validators.py`), in its main lines: the user part (before
+/// the last `@`) an ASCII dot-atom (quoted strings, which Django also takes, are not imitated); the
+/// domain dot-separated labels of letters, digits and inner hyphens, at most 63 long, non-ASCII
+/// letters allowed (Django checks the IDNA form), a last label of at least two.
 fn valid_email(email: &str) -> bool {
-    match email.split_once('@') {
-        Some((user, domain)) => {
-            !user.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !email.contains(char::is_whitespace)
-                && !domain.starts_with('.')
-        }
-        None => false,
-    }
+    let Some((user, domain)) = email.rsplit_once('@') else { return false };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let user_ok = !user.is_empty() && user.split('.').all(|part| !part.is_empty() && part.chars().all(atext));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    user_ok && labels.len() >= 2 && labels.iter().all(label_ok) && labels.last().is_some_and(|l| l.chars().count() >= 2)
 }
 
 /// One request the stand-in answered: method, path with query, and the status it answered.
