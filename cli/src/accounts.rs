@@ -16,6 +16,12 @@ pub struct ListArgs {
     /// table (default on a terminal), json (default otherwise: an array of the API's objects), csv.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Only these fields, in this order (comma-separated), e.g. `email,username,state` for a hand-out;
+    /// the fields: uuid, url, email, username, state, project, project_uuid, project_name,
+    /// project_slug, project_start_date, project_end_date, customer_uuid, customer_name, user_uuid,
+    /// description, error_message, error_traceback, created, modified.
+    #[arg(long, value_delimiter = ',', value_name = "FIELD,...")]
+    fields: Vec<String>,
     /// Accounts per request (1 to 300).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=300))]
     page_size: u32,
@@ -56,7 +62,8 @@ pub struct RetryArgs {
 
 pub async fn list(client: &Client, args: ListArgs) -> Outcome {
     let filter = args.filter.to_filter()?;
-    let mut writer = AccountWriter::new(output::resolve(args.format))?;
+    let fields = if args.fields.is_empty() { None } else { Some(output::fields(&args.fields)?) };
+    let mut writer = AccountWriter::with_fields(output::resolve(args.format), fields)?;
     let mut accounts = client.list_with_page_size(filter, args.page_size);
     loop {
         let next = tokio::select! {

@@ -1,7 +1,10 @@
-//! `close`: accounts by UUID, or every account of a project (`--all`): a snapshot first, confirmation
-//! on a terminal unless `--yes`, then the closes, with one result line per account as it happens
-//! (`--quiet`: only the ones not closed, and the summary); `--all --dry-run` lists what would be
-//! closed. A signal or a closed output stops the closes not yet started, lets those in flight finish
+//! `close`: accounts by UUID, students by address (`--project P --email ADDRESS...`), every account
+//! of a project (`--all`), or every open account of every course that has ended (`--ended [--before
+//! DATE]`, Waldur never does it: an ended course's OK accounts keep cluster access until closed). For
+//! the last three: a snapshot first, confirmation on a terminal unless `--yes` (grouped by course for
+//! `--ended`), then the closes, with one result line per account as it happens (`--quiet`: only the
+//! ones not closed, and the summary); `--dry-run` lists what would be closed. Pending accounts cannot
+//! be closed (Waldur allows OK and Erred) and are reported as such. A signal or a closed output stops the closes not yet started, lets those in flight finish
 //! (so none is left with an unknown outcome), and prints the summary of what was done (on stderr
 //! when stdout is gone).
 
@@ -17,12 +20,23 @@ use crate::{Failure, Outcome, interrupt};
 #[derive(clap::Args)]
 pub struct Args {
     /// Accounts to close.
-    #[arg(conflicts_with = "all", required_unless_present = "all")]
+    #[arg(conflicts_with_all = ["all", "ended", "email"], required_unless_present_any = ["all", "ended", "email"])]
     uuids: Vec<Uuid>,
     /// Close every account of --project (already Closed ones are left alone).
-    #[arg(long, requires = "project")]
+    #[arg(long, requires = "project", conflicts_with_all = ["ended", "email"])]
     all: bool,
-    /// The project, with --all.
+    /// Close the open accounts of these students (by address, as the email key compares) in --project.
+    #[arg(long, value_name = "ADDRESS", num_args = 1.., requires = "project", conflicts_with = "ended")]
+    email: Vec<String>,
+    /// Close every OK or Erred account of every course whose end date is before --before (default:
+    /// today, so a course ending today is swept from tomorrow); courses without an end date never are.
+    /// With --project, of that course only.
+    #[arg(long)]
+    ended: bool,
+    /// With --ended: the day the courses must have ended before (YYYY-MM-DD).
+    #[arg(long, requires = "ended", value_name = "DATE")]
+    before: Option<chrono::NaiveDate>,
+    /// The project, with --all or --email (and optionally --ended).
     #[arg(long, value_name = "UUID")]
     project: Option<Uuid>,
     /// Do not ask for confirmation (needed when stdin is not a terminal).
@@ -31,15 +45,24 @@ pub struct Args {
     /// Closes at a time, with --all.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=32))]
     concurrency: u64,
-    /// With --all: read the project and list what would be closed; close nothing.
-    #[arg(long, requires = "all")]
+    /// With --all, --ended or --email: list what would be closed; close nothing.
+    #[arg(long)]
     dry_run: bool,
 }
 
 pub async fn run(client: &Client, args: Args) -> Outcome {
+    let concurrency = args.concurrency as usize;
+    if args.ended {
+        let before = args.before.unwrap_or_else(|| chrono::Local::now().date_naive());
+        return ended(client, before, args.project, args.dry_run, args.yes, concurrency).await;
+    }
     match (args.all, args.project) {
         (true, Some(project)) if args.dry_run => dry_run(client, project).await,
-        (true, Some(project)) => all(client, project, args.yes, args.concurrency as usize).await,
+        (true, Some(project)) => all(client, project, args.yes, concurrency).await,
+        (false, Some(project)) if !args.email.is_empty() => {
+            by_email(client, project, &args.email, args.dry_run, concurrency).await
+        }
+        _ if args.dry_run => Err(Failure::Error("--dry-run goes with --all, --ended or --email".into())),
         _ => each(client, &args.uuids).await,
     }
 }
@@ -213,6 +236,18 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
         // one closed meanwhile is reported as already closed.
     }
     let snapshot = if yes { snapshot } else { client.snapshot(filter).await.map_err(|e| explain(&e))? };
+    closes(client, snapshot, concurrency, &std::collections::HashMap::new()).await
+}
+
+/// Closes the accounts of a snapshot (those Closed in it are counted as already closed), a line per
+/// account as it happens (`label` adds what the admin knows it by), then the summary. A signal or a
+/// closed output starts no more closes and lets those in flight finish.
+async fn closes(
+    client: &Client,
+    snapshot: Vec<(Uuid, CourseAccountState)>,
+    concurrency: usize,
+    label: &std::collections::HashMap<Uuid, String>,
+) -> Outcome {
     let total = snapshot.len();
     // Set by a signal or a closed output: no close is started after it; those in flight finish.
     let stop = AtomicBool::new(false);
@@ -234,10 +269,11 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
         let Some(outcome) = outcome else { break };
         seen += 1;
         let uuid = outcome.uuid;
+        let name = label.get(&uuid).map(|l| format!(" {l}")).unwrap_or_default();
         let line = match &outcome.status {
             CloseStatus::Closed => {
                 tally.closed += 1;
-                (!crate::quiet()).then(|| format!("{uuid}: closed"))
+                (!crate::quiet()).then(|| format!("{uuid}: closed{name}"))
             }
             CloseStatus::AlreadyClosed => {
                 tally.already += 1;
@@ -245,11 +281,15 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
             }
             CloseStatus::Refused(e) => {
                 tally.not_closed += 1;
-                Some(format!("{uuid}: not closed ({}): {}", outcome.state_before, refusal(e, &outcome.state_before)))
+                Some(format!(
+                    "{uuid}: not closed ({}): {}{name}",
+                    outcome.state_before,
+                    refusal(e, &outcome.state_before)
+                ))
             }
             CloseStatus::Unknown(e) => {
                 tally.unknown += 1;
-                Some(format!("{uuid}: UNKNOWN whether it was closed: {}", crate::shown::shown(&e.to_string())))
+                Some(format!("{uuid}: UNKNOWN whether it was closed: {}{name}", crate::shown::shown(&e.to_string())))
             }
         };
         if let Some(line) = line
@@ -264,6 +304,129 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
         stopped = Some(Failure::Interrupted);
     }
     summarise(&tally, stopped, total - seen)
+}
+
+/// `--ended`: the open accounts of every course that ended before `before`, grouped by course.
+async fn ended(
+    client: &Client,
+    before: chrono::NaiveDate,
+    project: Option<Uuid>,
+    dry_run: bool,
+    yes: bool,
+    concurrency: usize,
+) -> Outcome {
+    let courses = tokio::select! {
+        courses = client.ended_courses(before, project) => courses.map_err(|e| explain(&e))?,
+        _ = interrupt::wait() => {
+            note!("interrupted while reading the courses: nothing was closed");
+            return Err(Failure::Interrupted);
+        }
+    };
+    let mut snapshot = Vec::new();
+    let mut label = std::collections::HashMap::new();
+    let mut pending = 0;
+    out!("courses that ended before {before}: {}", courses.len())?;
+    for course in &courses {
+        let closable: Vec<_> = course
+            .open
+            .iter()
+            .filter(|a| matches!(a.state, CourseAccountState::Ok | CourseAccountState::Erred))
+            .collect();
+        let waiting = course.open.iter().filter(|a| a.state == CourseAccountState::Pending).count();
+        pending += waiting;
+        out!(
+            "  {} {} (ended {}): {} to close{}",
+            course.course.uuid,
+            crate::shown::shown(&course.course.name),
+            course.course.end.map(|d| d.to_string()).unwrap_or_default(),
+            closable.len(),
+            if waiting > 0 { format!(", {waiting} Pending (cannot be closed yet)") } else { String::new() }
+        )?;
+        for a in closable {
+            let email = a.email.as_deref().map(|e| e.as_str()).unwrap_or("");
+            label.insert(
+                a.uuid,
+                format!("{} ({})", crate::shown::shown(email), crate::shown::shown(&course.course.name)),
+            );
+            snapshot.push((a.uuid, a.state.clone()));
+        }
+    }
+    if pending > 0 {
+        out!(
+            "{pending} Pending accounts of ended courses cannot be closed until they are provisioned; run this again later"
+        )?;
+    }
+    if snapshot.is_empty() {
+        return out!("nothing to close");
+    }
+    if dry_run {
+        if !crate::quiet() {
+            for (uuid, state) in &snapshot {
+                out!("would close: {uuid} ({state}) {}", label.get(uuid).map(String::as_str).unwrap_or(""))?;
+            }
+        }
+        return out!(
+            "dry run: {} accounts of {} courses would be closed; nothing was sent",
+            snapshot.len(),
+            courses.len()
+        );
+    }
+    if !yes {
+        let question = format!("Close {} accounts of {} ended courses? [y/N] ", snapshot.len(), courses.len());
+        if !ask(&question)? {
+            return Err(Failure::Partial);
+        }
+    }
+    closes(client, snapshot, concurrency, &label).await
+}
+
+/// `--project P --email ADDRESS...`: the open accounts of these students, found by the email key.
+async fn by_email(client: &Client, project: Uuid, emails: &[String], dry_run: bool, concurrency: usize) -> Outcome {
+    let found = client.reconcile(project, emails).await.map_err(|e| explain(&e))?;
+    let mut snapshot = Vec::new();
+    let mut label = std::collections::HashMap::new();
+    let mut missing = 0;
+    for status in &found.emails {
+        let open: Vec<_> = status.open_accounts().collect();
+        if open.is_empty() {
+            let what = if status.accounts.is_empty() { "has no account in the project" } else { "is closed already" };
+            out!("{}: {what}", status.email)?;
+            missing += usize::from(status.accounts.is_empty());
+        }
+        for a in open {
+            label.insert(a.uuid, status.email.clone());
+            snapshot.push((a.uuid, a.state.clone()));
+        }
+    }
+    if dry_run {
+        for (uuid, state) in &snapshot {
+            out!("would close: {uuid} ({state}) {}", label.get(uuid).map(String::as_str).unwrap_or(""))?;
+        }
+        return out!("dry run: {} accounts would be closed; nothing was sent", snapshot.len());
+    }
+    let outcome = if snapshot.is_empty() { Ok(()) } else { closes(client, snapshot, concurrency, &label).await };
+    match outcome {
+        Ok(()) if missing > 0 => Err(Failure::Partial),
+        other => other,
+    }
+}
+
+/// Asks on the terminal; refuses without one (the caller's `--yes` skips this).
+fn ask(question: &str) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Error(
+            "refusing to close without confirmation: stdin is not a terminal; pass --yes".into(),
+        ));
+    }
+    print!("{question}");
+    std::io::stdout().flush().map_err(crate::output::write_failed)?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    let yes = matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes");
+    if !yes {
+        out!("nothing closed")?;
+    }
+    Ok(yes)
 }
 
 /// Why a close was refused, in the admin's words where Waldur's are about its internals (its 409

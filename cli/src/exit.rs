@@ -3,7 +3,7 @@
 //! [`Failure::code`] is the only place a failure becomes a number.
 
 /// Every exit code with what it means to a script, in the order `--help` shows them.
-pub const CODES: [(u8, &str); 6] = [
+pub const CODES: [(u8, &str); 7] = [
     (0, "everything done"),
     (
         1,
@@ -16,6 +16,7 @@ pub const CODES: [(u8, &str); 6] = [
          repeat (one line on stderr: `error: ...`)",
     ),
     (3, "everything done except input lines that cannot be used (named in the output); fix them and run again"),
+    (4, "still waiting: accounts still Pending when `--max-wait` passed (wait, import --wait); run `wait` again later"),
     (130, "interrupted (Ctrl-C, SIGTERM, SIGHUP): what was done is printed and in the report"),
     (141, "the output's reader went away (e.g. `head` stopped reading): stopped quietly, the report written"),
 ];
@@ -29,6 +30,8 @@ pub enum Failure {
     InputRejected,
     /// Could not do its work: this one-line message.
     Error(String),
+    /// `wait`: accounts still Pending at the deadline (printed).
+    StillPending,
     /// Stopped by a signal (what was done was printed and reported).
     Interrupted,
     /// The reader of the output went away (`list | head`): no message, as Unix tools do.
@@ -42,6 +45,7 @@ impl Failure {
             Failure::Partial => 1,
             Failure::Error(_) => 2,
             Failure::InputRejected => 3,
+            Failure::StillPending => 4,
             Failure::Interrupted => 130,
             Failure::ClosedPipe => 141,
         }
@@ -82,6 +86,7 @@ mod tests {
         let failures = [
             Failure::Partial,
             Failure::InputRejected,
+            Failure::StillPending,
             Failure::Error(String::new()),
             Failure::Interrupted,
             Failure::ClosedPipe,

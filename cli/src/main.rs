@@ -27,6 +27,7 @@ macro_rules! note {
 mod accounts;
 mod close;
 mod connect;
+mod courses;
 mod exit;
 mod filter;
 mod import;
@@ -37,6 +38,8 @@ mod reconcile;
 mod report_file;
 mod roster;
 mod shown;
+mod sync;
+mod wait;
 
 use std::process::ExitCode;
 
@@ -51,7 +54,7 @@ pub type Outcome = Result<(), Failure>;
 #[command(
     name = "waldur-course-accounts",
     version,
-    about = "Manage Waldur course accounts: import a class roster, list, count, close, retry, reconcile.",
+    about = "Manage Waldur course accounts over a term: import a class roster, wait until its accounts are ready, sync it as students come and go, close every account when the course ends.",
     after_help = "Connection: --url or WALDUR_URL; the token always from WALDUR_TOKEN (never a flag).\n\n\
                   Example:\n  export WALDUR_URL=https://waldur.example.edu WALDUR_TOKEN=...\n  \
                   waldur-course-accounts import --project 7c4b2f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f roster.csv --dry-run"
@@ -97,6 +100,16 @@ enum Command {
     /// Compare a roster with a project: missing accounts, accounts not on the roster, Erred/Pending ones.
     #[command(after_help = "Example:\n  waldur-course-accounts reconcile --project UUID roster.csv --format json")]
     Reconcile(reconcile::Args),
+    /// Make a project match a roster: create the missing, close those not on it (plan first).
+    #[command(after_help = sync::HELP)]
+    Sync(sync::Args),
+    /// Wait until the project's (or a roster's) Pending accounts are OK or Erred; report the others.
+    #[command(after_help = "Examples:\n  waldur-course-accounts wait --project UUID roster.csv --max-wait 15m\n  \
+                      waldur-course-accounts wait --project UUID --retry-erred 2 --report ready.json")]
+    Wait(wait::Args),
+    /// The course projects the token sees (through their accounts): dates, whether ended, counts by state.
+    #[command(after_help = "Example:\n  waldur-course-accounts courses --format json")]
+    Courses(courses::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  waldur-course-accounts completions bash > ~/.local/share/bash-completion/completions/waldur-course-accounts\n  \
@@ -155,6 +168,9 @@ async fn run(client: &Client, command: Command) -> Outcome {
         Command::Import(args) => import::run(client, args).await,
         Command::Close(args) => close::run(client, args).await,
         Command::Reconcile(args) => reconcile::run(client, args).await,
+        Command::Sync(args) => sync::run(client, args).await,
+        Command::Wait(args) => wait::run(client, args).await,
+        Command::Courses(args) => courses::run(client, args).await,
         // Answered by `describe` before any connection.
         Command::Completions { .. } | Command::Man => Ok(()),
     }
@@ -163,7 +179,7 @@ async fn run(client: &Client, command: Command) -> Outcome {
 /// Commands that only read: a signal simply stops them (nothing is half done). The others stop
 /// themselves between steps ([`interrupt`]), so that no write is abandoned with its outcome unknown.
 fn only_reads(command: &Command) -> bool {
-    matches!(command, Command::Count(_) | Command::Get(_) | Command::Reconcile(_))
+    matches!(command, Command::Count(_) | Command::Get(_) | Command::Reconcile(_) | Command::Courses(_))
 }
 
 #[tokio::main]

@@ -120,6 +120,56 @@ pub struct AccountWriter {
     written: u64,
     /// One account's JSON, reused.
     scratch: Vec<u8>,
+    /// `list --fields`: only these, in this order.
+    fields: Option<Vec<&'static str>>,
+}
+
+/// Every field of an account, as the API names it: what `list --fields` can choose from.
+pub const FIELDS: [&str; 19] = [
+    "uuid",
+    "url",
+    "email",
+    "username",
+    "state",
+    "project",
+    "project_uuid",
+    "project_name",
+    "project_slug",
+    "project_start_date",
+    "project_end_date",
+    "customer_uuid",
+    "customer_name",
+    "user_uuid",
+    "description",
+    "error_message",
+    "error_traceback",
+    "created",
+    "modified",
+];
+
+/// The fields `--fields` names (comma-separated), checked against [`FIELDS`].
+pub fn fields(names: &[String]) -> Result<Vec<&'static str>, Failure> {
+    names
+        .iter()
+        .map(|name| {
+            FIELDS.iter().find(|f| f.eq_ignore_ascii_case(name.trim())).copied().ok_or_else(|| {
+                Failure::Error(format!(
+                    "--fields: `{}` is not a field; the fields are: {}",
+                    crate::shown::shortened(name, 40),
+                    FIELDS.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A field's value as a cell: text as it is, null as nothing, anything else as JSON.
+fn field_cell(account: &serde_json::Value, field: &str) -> String {
+    match &account[field] {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// A write of the output that failed. A reader that went away (`list | head`) is not an error of
@@ -149,21 +199,36 @@ fn json_failed(e: serde_json::Error) -> Failure {
 
 impl AccountWriter {
     pub fn new(format: Format) -> Result<AccountWriter, Failure> {
+        AccountWriter::with_fields(format, None)
+    }
+
+    /// A writer of only `fields` (all the format's usual columns with `None`).
+    pub fn with_fields(format: Format, fields: Option<Vec<&'static str>>) -> Result<AccountWriter, Failure> {
         let mut writer = AccountWriter {
             format,
             out: std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout()),
             csv: None,
             written: 0,
             scratch: Vec::new(),
+            fields,
         };
-        match format {
-            Format::Json => writer.raw("[")?,
-            Format::Csv => {
+        match (format, &writer.fields) {
+            (Format::Json, _) => writer.raw("[")?,
+            (Format::Csv, fields) => {
                 let mut csv = csv::WriterBuilder::new().buffer_capacity(OUT_BUFFER).from_writer(std::io::stdout());
-                csv.write_record(COLUMNS).map_err(csv_failed)?;
+                match fields {
+                    Some(fields) => csv.write_record(fields),
+                    None => csv.write_record(COLUMNS),
+                }
+                .map_err(csv_failed)?;
                 writer.csv = Some(csv);
             }
-            Format::Table => writer.raw(&format!(
+            (Format::Table, Some(fields)) => {
+                let header: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
+                let line = table_line(fields, &header);
+                writer.raw(&line)?
+            }
+            (Format::Table, None) => writer.raw(&format!(
                 "{:<36}  {:<8}  {:<34}  {:<16}  {}\n",
                 "UUID", "STATE", "EMAIL", "USERNAME", "PROJECT"
             ))?,
@@ -171,11 +236,43 @@ impl AccountWriter {
         Ok(writer)
     }
 
+    /// One account, only the chosen fields.
+    fn write_fields(&mut self, account: &CourseAccount, fields: &[&'static str]) -> Result<(), Failure> {
+        let value = serde_json::to_value(account).map_err(json_failed)?;
+        match self.format {
+            Format::Json => {
+                let mut text = String::from(if self.written == 0 { "\n{" } else { ",\n{" });
+                for (i, field) in fields.iter().enumerate() {
+                    let v = serde_json::to_string(&value[*field]).map_err(json_failed)?;
+                    text.push_str(&format!("{}\"{field}\":{v}", if i == 0 { "" } else { "," }));
+                }
+                text.push('}');
+                let safe = json_safe(&text).into_owned();
+                self.raw(&safe)
+            }
+            Format::Csv => {
+                let csv = self.csv.as_mut().expect("set for CSV");
+                let cells = fields.iter().map(|f| csv_cell(&field_cell(&value, f)).into_owned());
+                csv.write_record(cells).map_err(csv_failed)
+            }
+            Format::Table => {
+                let cells: Vec<String> = fields.iter().map(|f| shown(&field_cell(&value, f)).into_owned()).collect();
+                let line = table_line(fields, &cells);
+                self.raw(&line)
+            }
+        }
+    }
+
     fn raw(&mut self, text: &str) -> Result<(), Failure> {
         self.out.write_all(text.as_bytes()).map_err(write_failed)
     }
 
     pub fn write(&mut self, account: &CourseAccount) -> Result<(), Failure> {
+        if let Some(fields) = self.fields.clone() {
+            self.write_fields(account, &fields)?;
+            self.written += 1;
+            return Ok(());
+        }
         match self.format {
             Format::Json => {
                 self.raw(if self.written == 0 { "\n" } else { ",\n" })?;
@@ -208,6 +305,28 @@ impl AccountWriter {
         self.out.flush().map_err(write_failed)?;
         Ok(self.written)
     }
+}
+
+/// A table line of chosen fields: each column as wide as its usual content, the last unpadded.
+fn table_line(fields: &[&str], cells: &[String]) -> String {
+    let width = |field: &str| match field {
+        "uuid" | "project" | "project_uuid" | "customer_uuid" | "user_uuid" => 36,
+        "email" => 34,
+        "state" => 8,
+        "project_start_date" | "project_end_date" => 18,
+        "created" | "modified" => 25,
+        _ => 20,
+    };
+    let mut line = String::new();
+    for (i, (field, cell)) in fields.iter().zip(cells).enumerate() {
+        if i + 1 == fields.len() {
+            line.push_str(cell);
+        } else {
+            line.push_str(&format!("{cell:<w$}  ", w = width(field).max(field.len())));
+        }
+    }
+    line.push('\n');
+    line
 }
 
 /// Writes a JSON document to stdout, pretty, with a final newline.

@@ -8,8 +8,22 @@ use std::process::Command;
 mod common;
 use common::bin;
 
-const COMMANDS: [&str; 11] =
-    ["", "list", "count", "get", "create", "import", "close", "retry", "reconcile", "completions", "man"];
+const COMMANDS: [&str; 14] = [
+    "",
+    "list",
+    "count",
+    "get",
+    "create",
+    "import",
+    "wait",
+    "sync",
+    "courses",
+    "close",
+    "retry",
+    "reconcile",
+    "completions",
+    "man",
+];
 
 fn help(command: &str) -> String {
     let mut args: Vec<&str> = command.split_whitespace().collect();

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod close;
+pub mod courses;
 pub mod email;
 pub mod error;
 pub mod filter;
@@ -25,7 +26,9 @@ pub mod reconcile;
 mod response;
 pub mod retry;
 pub mod state;
+pub mod sync;
 pub mod transport;
+pub mod wait;
 
 pub use auth::{Credentials, Token};
 pub use bulk::{
@@ -34,6 +37,7 @@ pub use bulk::{
 };
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
+pub use courses::{Course, EndedCourse};
 pub use email::{EmailKey, EmailProblem, check_email};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,
@@ -47,6 +51,8 @@ pub use pagination::{AccountStream, Page};
 pub use reconcile::{EmailStatus, Reconciliation, Standing};
 pub use retry::RetryPolicy;
 pub use state::CourseAccountState;
+pub use sync::SyncPlan;
+pub use wait::{WaitOptions, WaitProgress, WaitReport};
 
 // What the public signatures name from other crates, so that a consumer needs no dependency of its
 // own (and no version of it to keep in step) to call every method: `Uuid` (account and project ids),

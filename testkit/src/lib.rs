@@ -3,7 +3,8 @@
 //! - [`StandIn`]: an in-process, stateful stand-in Waldur on loopback (`start() -> base_url`) that
 //!   follows Waldur's own code (each rule, its source and its test: `BEHAVIOURS.md`): token auth,
 //!   page-number pagination with `X-Result-Count` and `Link`, every filter and ordering, DRF error
-//!   bodies, states, 404/405/409.
+//!   bodies, states, 404/405/409; a course service that settles Pending rows after a delay
+//!   ([`Provisioning`], off by default) and a term of several courses around a day ([`Waldur::term`]).
 //!   It keeps a log of the requests it answered, so a test can prove what was (not) sent.
 //! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format),
 //!   and [`reproduce`], which replays recordings against the stand-in.
@@ -25,4 +26,4 @@ pub mod replay;
 pub mod reproduce;
 pub mod standin;
 
-pub use standin::{Flavour, LoggedRequest, StandIn, Waldur};
+pub use standin::{Flavour, LoggedRequest, Provisioning, StandIn, Waldur};

@@ -9,15 +9,22 @@
 //! rule with its source and the test that holds it, and what the stand-in does not imitate.
 //!
 //! This module holds the data ([`Waldur`]) and what each action does to it; `routes` takes requests
-//! to the actions as Waldur's router does (on axum), and `list` is the list action. [`Waldur::handle`]
-//! answers one request through those routes without a socket; [`StandIn::start`] serves them on
-//! loopback for a test and keeps a log of what it answered.
+//! to the actions as Waldur's router does (on axum), `list` is the list action, `provisioning` the
+//! course service that settles Pending rows ([`Provisioning`]: off by default, so Pending stays
+//! Pending; on, each row becomes OK or Erred a set delay after it became Pending, applied lazily at
+//! the start of the next request), and `term` a term of several courses around a given day
+//! ([`Waldur::term`]). [`Waldur::handle`] answers one request through those routes without a socket;
+//! [`StandIn::start`] serves them on loopback for a test and keeps a log of what it answered.
 //!
 //! It is what `cargo xtask record` is tested against, what the stored recordings were made from, what
-//! `cargo xtask mock` serves (seeded from the recordings), and where the benchmark's answers come from.
+//! `cargo xtask mock` serves (seeded from the recordings, plus a term), and where the benchmark's answers come from.
 
 mod list;
+mod provisioning;
 mod routes;
+mod term;
+
+pub use provisioning::{Provisioning, REFUSED};
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -99,7 +106,15 @@ pub struct Account {
     pub state: State,
     pub email: String,
     pub description: String,
+    /// Why the account is Erred (`""` otherwise): [`ERRED_BY_ADD`] for a row [`Waldur::add`] made
+    /// Erred, [`REFUSED`] for one the course service refused (`provisioning`), the recorded text for
+    /// an imported one. A retry clears it.
+    pub error_message: String,
 }
+
+/// The `error_message` of an account [`Waldur::add`] makes Erred (the text the stand-in has always
+/// answered, which the stored recordings hold).
+pub const ERRED_BY_ADD: &str = "Course service refused the account.";
 
 /// The server's data and behaviour.
 pub struct Waldur {
@@ -110,6 +125,10 @@ pub struct Waldur {
     pub tokens: Vec<String>,
     /// Accept any non-empty token (a mock for trying things out); a missing header is still 401.
     pub accept_any_token: bool,
+    /// The course service behind Pending rows ([`Provisioning::off`] unless set: Pending for good).
+    pub provisioning: Provisioning,
+    /// The provisioning tasks not run yet.
+    queue: provisioning::Queue,
     next_id: u64,
 }
 
@@ -182,6 +201,8 @@ impl Waldur {
             accounts: Vec::with_capacity(accounts),
             tokens: vec![seed::TOKEN.to_string()],
             accept_any_token: false,
+            provisioning: Provisioning::off(),
+            queue: provisioning::Queue::default(),
             next_id: 1,
         };
         for i in 0..accounts {
@@ -217,6 +238,7 @@ impl Waldur {
             state,
             email: email.to_string(),
             description: description.to_string(),
+            error_message: if state == State::Erred { ERRED_BY_ADD.to_string() } else { String::new() },
         });
         self.accounts.len() - 1
     }
@@ -252,7 +274,7 @@ impl Waldur {
             "state": a.state.label(),
             "email": a.email,
             "description": a.description,
-            "error_message": if a.state == State::Erred { "Course service refused the account." } else { "" },
+            "error_message": a.error_message,
             "error_traceback": "",
         });
         // An account without a user (Pending) has no `user_uuid`/`username` keys at all: read-only
@@ -285,6 +307,8 @@ impl Waldur {
             accounts: Vec::new(),
             tokens: Vec::new(),
             accept_any_token: false,
+            provisioning: Provisioning::off(),
+            queue: provisioning::Queue::default(),
             next_id: 1,
         }
     }
@@ -380,6 +404,7 @@ impl Waldur {
             state,
             email: text("email").unwrap_or_default().to_string(),
             description: text("description").unwrap_or_default().to_string(),
+            error_message: text("error_message").unwrap_or_default().to_string(),
         });
         Ok(true)
     }
@@ -561,6 +586,10 @@ impl Waldur {
                 continue;
             }
             let i = self.add(project, &email, &description, if newer { State::Pending } else { State::Ok });
+            // One `create_course_account_task` per created row (see `provisioning`).
+            if newer {
+                self.queue_provisioning(i);
+            }
             created.push(self.serialize(&self.accounts[i], base));
         }
         let status = if newer { 202 } else { 200 };
@@ -568,7 +597,9 @@ impl Waldur {
     }
 
     /// 8.0.7+: an Erred account is provisioned again, Pending until the course service answers.
-    /// views.py `retry`: `StateValidator(CourseAccountState.ERRED)`. The 409 names the state as
+    /// views.py `retry`: `StateValidator(CourseAccountState.ERRED)`; it clears `error_message` and
+    /// `error_traceback`, saves the row Pending, queues `create_course_account_task` again (a new
+    /// attempt, see `provisioning`) and answers 202 with the account. The 409 names the state as
     /// waldur_core `core/validators.py` does without a `state_enum`: Erred's value (3) looked up in
     /// `CoreStates`, where 3 is `OK`.
     fn retry(&mut self, i: usize, base: &str) -> HttpResponse {
@@ -577,13 +608,16 @@ impl Waldur {
         }
         let a = &mut self.accounts[i];
         a.state = State::Pending;
+        a.error_message.clear();
         a.modified += Duration::seconds(1);
+        self.queue_provisioning(i);
         HttpResponse::json(202, &self.serialize(&self.accounts[i], base))
     }
 
     /// views.py `destroy_validators`: `StateValidator(OK, ERRED)`, whose 409 names the values 1 and 3
     /// in `CoreStates` (see [`Waldur::retry`]); then `perform_destroy` closes it and DRF answers 204
-    /// (no `destroy` override, on every release read; the newest tests assert 204).
+    /// (no `destroy` override, on every release read; the newest tests assert 204). An Erred account
+    /// the course service never gave a user closes too (closing such a row failed before 8.0.7).
     fn delete(&mut self, i: usize) -> HttpResponse {
         if !matches!(self.accounts[i].state, State::Ok | State::Erred) {
             return detail(409, "Valid states for operation: UPDATE_SCHEDULED, OK.");

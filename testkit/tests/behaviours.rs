@@ -2,10 +2,12 @@
 //! has it (the table names the source), checked on the stand-in's answers. A table-vs-file test keeps
 //! the two in step: every row names a test here, and every test here is a row.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use waldur_course_accounts_testkit::http::{HttpRequest, HttpResponse};
-use waldur_course_accounts_testkit::standin::{LIST_PATH, State, seed};
-use waldur_course_accounts_testkit::{Flavour, Waldur};
+use waldur_course_accounts_testkit::standin::{LIST_PATH, REFUSED, State, seed};
+use waldur_course_accounts_testkit::{Flavour, Provisioning, Waldur};
 
 fn request(method: &str, target: &str, body: Option<Value>) -> HttpRequest {
     let (path, query) = match target.split_once('?') {
@@ -475,6 +477,142 @@ fn retry_makes_an_erred_account_pending_with_202_and_409_otherwise() {
     assert_eq!((again.status, json_of(&again)), (409, json!({"detail": "Valid states for operation: OK."})));
     let missing = send(&mut w, "POST", &item(seed::id(9, 9), "retry/"), None);
     assert_eq!(missing.status, 404);
+}
+
+fn bulk(w: &mut Waldur, emails: &[&str]) -> Vec<Value> {
+    let body =
+        json!({"project": course(), "course_accounts": emails.iter().map(|e| json!({"email": e})).collect::<Vec<_>>()});
+    let r = send(w, "POST", &format!("{LIST_PATH}create_bulk/"), Some(body));
+    assert_eq!(r.status, 202, "{}", json_of(&r));
+    json_of(&r).as_array().unwrap().clone()
+}
+
+/// The account as a GET answers it now (the GET settles whatever is due first).
+fn fetch(w: &mut Waldur, account: &Value) -> Value {
+    let uuid: uuid::Uuid = account["uuid"].as_str().unwrap().parse().unwrap();
+    json_of(&send(w, "GET", &item(uuid, ""), None))
+}
+
+fn service(delay_ms: u64, erred_per_mille: u16) -> Provisioning {
+    Provisioning::on(Duration::from_millis(delay_ms), erred_per_mille, 1)
+}
+
+#[test]
+fn provisioning_success_makes_the_row_ok_with_the_services_user() {
+    let mut w = v81(0);
+    w.provisioning = service(0, 0);
+    let created = bulk(&mut w, &["a@example.edu", "b@example.edu", "c@example.edu"]);
+    assert!(created.iter().all(|a| a["state"] == "Pending" && a.get("user_uuid").is_none()), "{created:?}");
+    assert_eq!(w.pending_queue_len(), 3, "one task per created row");
+    for a in &created {
+        let now = fetch(&mut w, a);
+        assert_eq!(now["state"], "OK", "{now}");
+        let n = u64::from_str_radix(&a["uuid"].as_str().unwrap()[20..], 16).unwrap();
+        assert_eq!(now["username"], format!("course_{n:05}"));
+        assert_eq!(now["user_uuid"], seed::id(3, n).simple().to_string());
+        assert_eq!(
+            (&now["error_message"], &now["modified"]),
+            (&json!(""), &a["modified"]),
+            "update_fields: user, state"
+        );
+    }
+    assert_eq!(w.pending_queue_len(), 0);
+}
+
+#[test]
+fn provisioning_failure_makes_the_row_erred_with_a_message_and_no_user() {
+    let mut w = v81(0);
+    w.provisioning = service(0, 1000);
+    let created = bulk(&mut w, &["a@example.edu"]);
+    let now = fetch(&mut w, &created[0]);
+    assert_eq!(now["state"], "Erred");
+    assert_eq!(now["error_message"], REFUSED);
+    assert_eq!(now["error_traceback"], "", "the task does not set the traceback");
+    assert!(now.get("user_uuid").is_none() && now.get("username").is_none(), "{now}");
+    // No Celery retry: it stays Erred.
+    w.provisioning = service(0, 0);
+    assert_eq!(fetch(&mut w, &created[0])["state"], "Erred");
+    assert_eq!(w.pending_queue_len(), 0);
+}
+
+#[test]
+fn with_the_service_off_pending_rows_stay_pending_for_good() {
+    let mut w = v81(0);
+    assert_eq!(w.provisioning, Provisioning::off(), "the default");
+    let created = bulk(&mut w, &["a@example.edu"]);
+    assert_eq!(w.pending_queue_len(), 0, "the task returns at once: nothing waits for the service");
+    w.settle_all_now();
+    let erred = w.add(0, "e@example.edu", "", State::Erred);
+    let target = item(w.accounts[erred].uuid, "retry/");
+    let retried = send(&mut w, "POST", &target, None);
+    assert_eq!(retried.status, 202);
+    // Turning the service on later does not run tasks that have already returned.
+    w.provisioning = service(0, 0);
+    w.settle_all_now();
+    assert_eq!(fetch(&mut w, &created[0])["state"], "Pending");
+    assert_eq!(fetch(&mut w, &json_of(&retried))["state"], "Pending");
+}
+
+#[test]
+fn pending_rows_settle_at_the_first_request_after_their_delay_in_due_order() {
+    let mut w = v81(0);
+    w.provisioning = service(3_600_000, 0);
+    let late = bulk(&mut w, &["late@example.edu"]);
+    w.provisioning = service(300, 0);
+    let soon = bulk(&mut w, &["soon@example.edu"]);
+    assert_eq!(
+        (fetch(&mut w, &late[0])["state"].clone(), fetch(&mut w, &soon[0])["state"].clone()),
+        (json!("Pending"), json!("Pending"))
+    );
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(w.pending_queue_len(), 2, "nothing settles between requests");
+    assert_eq!(fetch(&mut w, &soon[0])["state"], "OK", "due first, though queued second");
+    assert_eq!(fetch(&mut w, &late[0])["state"], "Pending", "not due for an hour");
+    assert_eq!(w.pending_queue_len(), 1);
+    w.settle_all_now();
+    assert_eq!(fetch(&mut w, &late[0])["state"], "OK");
+}
+
+#[test]
+fn retry_clears_the_error_and_queues_a_new_attempt() {
+    let mut w = v81(0);
+    w.provisioning = service(0, 1000);
+    let emails: Vec<String> = (0..10).map(|i| format!("s{i}@example.edu")).collect();
+    let created = bulk(&mut w, &emails.iter().map(String::as_str).collect::<Vec<_>>());
+    // Every first attempt fails; then half of all attempts do, each attempt decided on its own.
+    w.provisioning = service(0, 500);
+    let mut retries = 0;
+    for a in &created {
+        let uuid: uuid::Uuid = a["uuid"].as_str().unwrap().parse().unwrap();
+        for _ in 0..20 {
+            let now = fetch(&mut w, a);
+            if now["state"] == "OK" {
+                break;
+            }
+            assert_eq!((&now["state"], &now["error_message"]), (&json!("Erred"), &json!(REFUSED)));
+            let r = send(&mut w, "POST", &item(uuid, "retry/"), None);
+            let body = json_of(&r);
+            assert_eq!((r.status, &body["state"], &body["error_message"]), (202, &json!("Pending"), &json!("")));
+            assert_eq!(w.pending_queue_len(), 1, "queued again");
+            retries += 1;
+        }
+        assert_eq!(fetch(&mut w, a)["state"], "OK", "a later attempt succeeds: {a}");
+    }
+    assert!(retries > created.len(), "some retries failed again: {retries} retries for {} rows", created.len());
+}
+
+#[test]
+fn closing_an_erred_account_that_never_got_a_user_works() {
+    let mut w = v81(0);
+    w.provisioning = service(0, 1000);
+    let created = bulk(&mut w, &["a@example.edu"]);
+    let erred = fetch(&mut w, &created[0]);
+    assert!(erred["state"] == "Erred" && erred.get("user_uuid").is_none(), "{erred}");
+    let uuid: uuid::Uuid = erred["uuid"].as_str().unwrap().parse().unwrap();
+    let r = send(&mut w, "DELETE", &item(uuid, ""), None);
+    assert_eq!((r.status, r.body.is_empty()), (204, true));
+    let closed = fetch(&mut w, &created[0]);
+    assert!(closed["state"] == "Closed" && closed.get("user_uuid").is_none(), "{closed}");
 }
 
 /// The table and this file agree: every row names a test here, every test here has a row.

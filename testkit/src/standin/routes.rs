@@ -2,7 +2,9 @@
 //! HEAD, POST), `create_bulk/` (POST), `{uuid}/` (GET, HEAD, DELETE) and, from 8.0.7, `{uuid}/retry/`
 //! (POST), on axum. Checked in Waldur's order: the token first (on every path), then the route (none
 //! matches: Django's HTML 404 page), then the method (DRF's 405, before any account is looked up),
-//! then the action.
+//! then the action. Before all of it, whatever Waldur's worker would have done by now is done: every
+//! provisioning task that is due settles its row (`provisioning`), so a request sees the rows as they
+//! stand at the moment it arrives.
 //!
 //! None of axum's own answers gets out: each route falls back to DRF's 405 through `any(..)` (which
 //! also keeps axum from adding the `Allow` header the stand-in never sent), the router falls back to
@@ -38,11 +40,19 @@ pub(super) fn router(waldur: Shared) -> Router {
         )
         .fallback(no_route)
         .layer(from_fn_with_state(waldur.clone(), authenticate))
+        // The outermost layer: every request, on any path, with any token, passes through it.
+        .layer(from_fn_with_state(waldur.clone(), settle))
         .with_state(waldur)
 }
 
 fn lock(waldur: &Shared) -> MutexGuard<'_, Waldur> {
     waldur.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The background work that is due by now: the course service's answers to queued rows.
+async fn settle(State(waldur): State<Shared>, request: Request, next: Next) -> Response {
+    lock(&waldur).settle_due(std::time::Instant::now());
+    next.run(request).await
 }
 
 async fn authenticate(State(waldur): State<Shared>, request: Request, next: Next) -> Response {

@@ -1,0 +1,284 @@
+//! Sending the plan: create_bulk in chunks with progress, a busy server's refusal (429, 503) waited out
+//! and the chunk sent again, a refusal of the request itself stopping the run, an interrupt leaving
+//! the chunk at hand marked, and one read after the writes.
+
+use std::io::IsTerminal;
+
+use futures::StreamExt;
+use waldur_course_accounts::{
+    BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, Error, Reconciliation, Uuid,
+};
+
+use super::ledger::{Entry, Ledger, Status};
+use crate::connect::explain;
+use crate::roster::Row;
+use crate::{Failure, Outcome, interrupt};
+
+/// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
+/// as it arrives. A chunk the server refused without doing anything because it is busy (429, 503) is
+/// waited out and sent again (see [`wait_out`]); while it waits, no other chunk is sent, which is
+/// what a rate limit asks for.
+pub(crate) async fn create(
+    client: &Client,
+    chunk_size: usize,
+    (plan, found): (BulkPlan, &Reconciliation),
+    rows: &[Row],
+    ledger: &mut Ledger,
+) -> Outcome {
+    let options = BulkOptions { chunk_size, stop_on_error: false };
+    let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
+    let progress = Progress::new(rows.len() as u64);
+    let mut done = 0usize;
+    let mut last_write = std::time::Instant::now();
+    // One listener for the whole run: a signal that arrives while a chunk is being recorded is kept.
+    let mut interrupted = std::pin::pin!(interrupt::wait());
+    loop {
+        // The chunk being sent, should Ctrl-C come: the rows after those already recorded.
+        let in_flight: Vec<&str> = rows.iter().skip(done).take(chunk_size).map(|r| r.email.as_str()).collect();
+        let mut chunk = tokio::select! {
+            next = chunks.next() => match next { Some(chunk) => chunk, None => break },
+            _ = &mut interrupted => return interrupt(ledger, &progress, &in_flight, INTERRUPTED_SENDING),
+        };
+        let number = chunk.number;
+        let mut tries = 1;
+        while let ChunkStatus::Refused(error) = &chunk.status
+            && let Some(wait) = wait_out(error, tries)
+        {
+            progress.say(&format!(
+                "chunk {}: refused, nothing was created ({}); sending it again in {} s (try {} of {REFUSAL_TRIES})",
+                number + 1,
+                explain(error),
+                wait.as_secs_f64().ceil(),
+                tries + 1
+            ));
+            let emails: Vec<&str> = chunk.emails.iter().map(String::as_str).collect();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_WAITING),
+            }
+            let again = BulkPlan::new(BulkInput::new(chunk.emails.iter().cloned())?, found);
+            let mut resent = Box::pin(client.create_bulk_stream(again, &options));
+            chunk = tokio::select! {
+                next = resent.next() => match next { Some(chunk) => chunk, None => break },
+                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_SENDING),
+            };
+            tries += 1;
+        }
+        done += chunk.emails.len();
+        let line = record(ledger, number, &chunk);
+        progress.chunk(&line, chunk.emails.len() as u64);
+        if let ChunkStatus::Refused(error) = &chunk.status
+            && refuses_every_chunk(error)
+        {
+            progress.finish();
+            ledger.write(false)?;
+            return Err(Failure::Error(format!(
+                "Waldur refused the request itself, not the addresses, so every chunk would be refused alike: {}; \
+                 nothing was created. {}",
+                explain(error),
+                what_to_check(error)
+            )));
+        }
+        // At most once a second: rewriting the whole report after every small chunk would cost
+        // time that grows with the square of the roster. Ctrl-C and the end write it anyway.
+        if last_write.elapsed() >= std::time::Duration::from_secs(1) {
+            ledger.write(false)?;
+            last_write = std::time::Instant::now();
+        }
+    }
+    progress.finish();
+    Ok(())
+}
+
+/// Whether a refused chunk says something about the request as a whole (the project, the token, the
+/// permission) rather than about its addresses, so that every other chunk would be refused alike.
+/// Waldur keys what concerns the addresses on `course_accounts` (`CourseAccountsBulkCreateSerializer`);
+/// the project is keyed `project` (not found, or no course) or `non_field_errors` (a course without an
+/// end date), and 401/403/404 concern the token and the permission.
+pub(crate) fn refuses_every_chunk(error: &Error) -> bool {
+    let Some(api) = error.api() else { return false };
+    match api.status.as_u16() {
+        400 => !api.body.mentions("course_accounts"),
+        401 | 403 | 404 => true,
+        _ => false,
+    }
+}
+
+/// What to look at after [`refuses_every_chunk`].
+pub(crate) fn what_to_check(error: &Error) -> &'static str {
+    match error.api().map(|a| (a.status.as_u16(), a.body.mentions("project"))) {
+        Some((400, true)) => {
+            "Check --project: it must be a course project that exists and that this token can see (`waldur-course-accounts \
+             list` shows the projects of your accounts)."
+        }
+        Some((400, false)) => "Check the project's settings in Waldur (a course project needs an end date).",
+        _ => "Check WALDUR_TOKEN and its user's permissions on the project.",
+    }
+}
+
+/// Tries of one chunk the server refused because it was busy, the first send included.
+pub(crate) const REFUSAL_TRIES: u32 = 5;
+/// A server that asks for a longer pause than this (`Retry-After`) is not waited for: the chunk is
+/// reported failed, and a later re-run sends it.
+pub(crate) const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long to wait before sending a refused chunk again, if at all. Only a refusal of a server too
+/// busy to act qualifies ([`Error::busy_refusal`]): sending such a chunk again cannot make an account
+/// twice, since the server made none. `Retry-After` when given, else 1, 2, 4, 8 s.
+pub(crate) fn wait_out(error: &Error, tries: u32) -> Option<std::time::Duration> {
+    let refusal = error.busy_refusal()?;
+    let wait = refusal.retry_after.unwrap_or(std::time::Duration::from_secs(1 << (tries - 1).min(3)));
+    (tries < REFUSAL_TRIES && wait <= LONGEST_WAIT).then_some(wait)
+}
+
+pub(crate) const INTERRUPTED_SENDING: &str = "interrupted while its chunk was being sent";
+pub(crate) const INTERRUPTED_WAITING: &str = "interrupted while its refused chunk waited to be sent again";
+
+/// Ctrl-C: the rows of the chunk at hand are marked (`why`), the report written, and the run ends.
+pub(crate) fn interrupt(ledger: &mut Ledger, progress: &Progress, emails: &[&str], why: &str) -> Outcome {
+    progress.finish();
+    // A chunk being sent may or may not have been created; one waiting to be sent again was not.
+    let status = if why == INTERRUPTED_WAITING { Status::NotAttempted } else { Status::Uncertain };
+    for email in emails {
+        let line = ledger.line(email).unwrap_or(0);
+        ledger.set(Entry::new(line, Some(email), status).with_message(why));
+    }
+    ledger.write(false)?;
+    note!("interrupted: the report says what was done; run the same command again to finish (it skips what exists)");
+    Err(Failure::Interrupted)
+}
+
+/// Records one chunk's outcome; returns a one-line summary of it.
+pub(crate) fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -> String {
+    let entry =
+        |ledger: &Ledger, email: &str, status: Status| Entry::new(ledger.line(email).unwrap_or(0), Some(email), status);
+    match &chunk.status {
+        ChunkStatus::Created { accounts, not_returned } => {
+            for account in accounts {
+                let email = account.email.as_deref().map(String::as_str).unwrap_or_default();
+                if ledger.line(email).is_some() {
+                    let e = entry(ledger, email, Status::Created).with_account(account);
+                    ledger.set(e);
+                }
+            }
+            for email in not_returned {
+                let e = entry(ledger, email, Status::AlreadyPresent).with_message(
+                    "the server skipped it: an account for this address appeared after the project was read",
+                );
+                ledger.set(e);
+            }
+            format!("chunk {}: {} created, {} already present", number + 1, accounts.len(), not_returned.len())
+        }
+        ChunkStatus::Refused(e) => {
+            for (i, email) in chunk.emails.iter().enumerate() {
+                let own =
+                    e.api().map(|a| a.body.field(&format!("course_accounts[{i}].email")).join(" ")).unwrap_or_default();
+                let message = if own.is_empty() { format!("refused with its chunk: {}", explain(e)) } else { own };
+                let entry = entry(ledger, email, Status::Failed).with_message(message);
+                ledger.set(entry);
+            }
+            format!("chunk {}: {} refused: {}", number + 1, chunk.emails.len(), explain(e))
+        }
+        ChunkStatus::Uncertain(e) | ChunkStatus::Unreadable(e) => {
+            for email in &chunk.emails {
+                let entry = entry(ledger, email, Status::Uncertain).with_message(e.to_string());
+                ledger.set(entry);
+            }
+            format!("chunk {}: {} uncertain: {e}", number + 1, chunk.emails.len())
+        }
+        ChunkStatus::NotAttempted => format!("chunk {}: not attempted", number + 1),
+    }
+}
+
+/// One read of the project after the writes: an uncertain row whose account is found was created,
+/// and a student who now has more than one open account (another run, on another machine or with
+/// another tool, sent the same roster at the same time) is reported, not called a success.
+pub(crate) async fn check_after(client: &Client, project: Uuid, ledger: &mut Ledger) {
+    let sent: Vec<String> = ledger
+        .entries
+        .values()
+        .filter(|e| matches!(e.status, Status::Created | Status::Uncertain))
+        .filter_map(|e| e.email.clone())
+        .collect();
+    let found = tokio::select! {
+        found = client.reconcile(project, &sent) => found,
+        _ = interrupt::wait() => {
+            note!("interrupted while checking the project after the writes; the report says what was sent");
+            return;
+        }
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            note!("could not check the project after the writes ({}); `reconcile` does", explain(&e));
+            return;
+        }
+    };
+    for status in &found.emails {
+        let Some(line) = ledger.line(&status.email) else { continue };
+        let open: Vec<&CourseAccount> = status.open_accounts().collect();
+        let uncertain = ledger.entries.get(&line).is_some_and(|e| e.status == Status::Uncertain);
+        if let [_, _, ..] = open.as_slice() {
+            let uuids: Vec<String> = open.iter().map(|a| a.uuid.to_string()).collect();
+            ledger.set(Entry::new(line, Some(&status.email), Status::SeveralAccounts).with_account(open[0]).with_message(
+                format!(
+                    "{} open accounts ({}): another run created one at the same time; close the extra one with `close UUID`",
+                    open.len(),
+                    uuids.join(", ")
+                ),
+            ));
+        } else if let (true, Some(account)) = (uncertain, open.first()) {
+            ledger.set(
+                Entry::new(line, Some(&status.email), Status::Created)
+                    .with_account(account)
+                    .with_message("confirmed by reading the project after an uncertain answer"),
+            );
+        }
+    }
+}
+
+/// A progress bar on a terminal, plain lines otherwise (both on stderr).
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub(crate) fn new(total: u64) -> Progress {
+        if crate::quiet() {
+            return Progress(None);
+        }
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} emails sent {elapsed_precise} ({eta} left)")
+        {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
+    }
+
+    pub(crate) fn chunk(&self, line: &str, emails: u64) {
+        match &self.0 {
+            Some(bar) => {
+                bar.inc(emails);
+                bar.set_message(line.to_string());
+            }
+            None if crate::quiet() => {}
+            None => note!("{line}"),
+        }
+    }
+
+    /// A line that must be seen now (above the bar on a terminal).
+    pub(crate) fn say(&self, line: &str) {
+        match &self.0 {
+            Some(bar) => bar.println(crate::shown::shown(line)),
+            None => note!("{line}"),
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
