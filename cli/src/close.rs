@@ -8,7 +8,7 @@
 //! (so none is left with an unknown outcome), and prints the summary of what was done (on stderr
 //! when stdout is gone).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
@@ -60,7 +60,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         (true, Some(project)) if args.dry_run => dry_run(client, project).await,
         (true, Some(project)) => all(client, project, args.yes, concurrency).await,
         (false, Some(project)) if !args.email.is_empty() => {
-            by_email(client, project, &args.email, args.dry_run, concurrency).await
+            by_email(client, project, &args.email, args.dry_run, args.yes, concurrency).await
         }
         _ if args.dry_run => Err(Failure::Error("--dry-run goes with --all, --ended or --email".into())),
         _ => each(client, &args.uuids).await,
@@ -224,17 +224,13 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
                 "refusing to close {open} accounts of project {project} without confirmation: stdin is not a terminal; pass --yes"
             )));
         }
-        print!("Close {open} open accounts of project {project} ({} in all)? [y/N] ", snapshot.len());
-        std::io::stdout().flush().map_err(crate::output::write_failed)?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            out!("nothing closed")?;
+        let question = format!("Close {open} open accounts of project {project} ({} in all)? [y/N] ", snapshot.len());
+        if !ask(&question)? {
             return Err(Failure::Partial);
         }
-        // The accounts as they are now: one created since the question is not closed unasked, and
-        // one closed meanwhile is reported as already closed.
     }
+    // After a question, the accounts as they are now (`--all` means every account of the project,
+    // so one created since is closed too; one closed meanwhile is reported as already closed).
     let snapshot = if yes { snapshot } else { client.snapshot(filter).await.map_err(|e| explain(&e))? };
     closes(client, snapshot, concurrency, &std::collections::HashMap::new()).await
 }
@@ -376,12 +372,24 @@ async fn ended(
         if !ask(&question)? {
             return Err(Failure::Partial);
         }
+        // Read again: only what was shown and is still an open account of an ended course is closed
+        // (an end date moved meanwhile takes its course out).
+        let now = client.ended_courses(before, project).await.map_err(|e| explain(&e))?;
+        let still: std::collections::HashSet<Uuid> = now.iter().flat_map(|c| c.open.iter().map(|a| a.uuid)).collect();
+        snapshot.retain(|(uuid, _)| still.contains(uuid));
     }
     closes(client, snapshot, concurrency, &label).await
 }
 
 /// `--project P --email ADDRESS...`: the open accounts of these students, found by the email key.
-async fn by_email(client: &Client, project: Uuid, emails: &[String], dry_run: bool, concurrency: usize) -> Outcome {
+async fn by_email(
+    client: &Client,
+    project: Uuid,
+    emails: &[String],
+    dry_run: bool,
+    yes: bool,
+    concurrency: usize,
+) -> Outcome {
     let found = client.reconcile(project, emails).await.map_err(|e| explain(&e))?;
     let mut snapshot = Vec::new();
     let mut label = std::collections::HashMap::new();
@@ -390,7 +398,7 @@ async fn by_email(client: &Client, project: Uuid, emails: &[String], dry_run: bo
         let open: Vec<_> = status.open_accounts().collect();
         if open.is_empty() {
             let what = if status.accounts.is_empty() { "has no account in the project" } else { "is closed already" };
-            out!("{}: {what}", status.email)?;
+            out!("{}: {what}", crate::shown::shown(&status.email))?;
             missing += usize::from(status.accounts.is_empty());
         }
         for a in open {
@@ -403,6 +411,10 @@ async fn by_email(client: &Client, project: Uuid, emails: &[String], dry_run: bo
             out!("would close: {uuid} ({state}) {}", label.get(uuid).map(String::as_str).unwrap_or(""))?;
         }
         return out!("dry run: {} accounts would be closed; nothing was sent", snapshot.len());
+    }
+    if !snapshot.is_empty() && !yes && !ask(&format!("Close {} accounts of project {project}? [y/N] ", snapshot.len()))?
+    {
+        return Err(Failure::Partial);
     }
     let outcome = if snapshot.is_empty() { Ok(()) } else { closes(client, snapshot, concurrency, &label).await };
     match outcome {
@@ -418,8 +430,7 @@ fn ask(question: &str) -> Result<bool, Failure> {
             "refusing to close without confirmation: stdin is not a terminal; pass --yes".into(),
         ));
     }
-    print!("{question}");
-    std::io::stdout().flush().map_err(crate::output::write_failed)?;
+    crate::output::bytes(question.as_bytes())?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     let yes = matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes");

@@ -1,9 +1,10 @@
-//! One run at a time per project and server on this machine, for the commands that write (import,
-//! `close --all`): two imports of one roster at once against a server that does not skip existing
+//! One run at a time per project and server for this user on this machine, for the commands that
+//! write many accounts (import, sync, `close --all`): two imports of one roster at once against a server that does not skip existing
 //! addresses (7.8.7) each read the project before the other wrote, and every student got two
 //! accounts. The lock is an advisory file lock (`flock`, released by the kernel when the process
-//! ends, however it ends) on a file in a per-user directory (`$XDG_RUNTIME_DIR`, else
-//! `~/.cache`), opened without following a symbolic link. A run on another machine is not stopped
+//! ends, however it ends) on a file in `~/.cache/waldur-course-accounts` (one place whatever the
+//! session: a cron job and an SSH login see the same file), opened without following a symbolic
+//! link. A run on another machine is not stopped
 //! by it: `import` checks the project after it wrote and `reconcile` lists every student with more
 //! than one open account.
 
@@ -22,11 +23,8 @@ pub struct ProjectLock {
 }
 
 fn directory() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("waldur-course-accounts"))
+    let home = std::env::var_os("HOME").filter(|d| !d.is_empty())?;
+    Some(PathBuf::from(home).join(".cache").join("waldur-course-accounts"))
 }
 
 /// FNV-1a of the server's URL: the same project UUID on two servers is two locks.
@@ -36,7 +34,7 @@ fn server_hash(url: &str) -> u64 {
 
 /// Takes the lock of `project` on the server at `url` for `what` (e.g. "import"), or says who holds it.
 pub fn acquire(url: &str, project: Uuid, what: &str) -> Result<ProjectLock, Failure> {
-    let dir = directory().ok_or("cannot take the project lock: neither XDG_RUNTIME_DIR nor HOME is set")?;
+    let dir = directory().ok_or("cannot take the project lock: HOME is not set")?;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| {
         format!("cannot take the project lock: {}: {e}", crate::shown::shown(&dir.display().to_string()))
     })?;

@@ -45,14 +45,18 @@ pub fn bytes(bytes: &[u8]) -> Result<(), Failure> {
 /// string contents can hold a non-ASCII or DEL character in JSON text, so replacing them in the text
 /// keeps it valid and the same value.
 pub fn json_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    // The quick test on bytes: DEL, and the lead bytes of U+0080-U+009F (C2), U+061C (D8), U+200B-
-    // U+2069 (E2) and U+FEFF (EF). Most text has none and is written as it is.
-    if !text.bytes().any(|b| matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2 | 0xEF)) || !text.chars().any(needs_escape) {
+    // The quick test on bytes: DEL, and the lead bytes of the UTF-8 forms of C1 controls and of the
+    // invisible characters (`shown::needs_escape`). Most text has none and is written as it is.
+    if !text.bytes().any(|b| matches!(b, 0x7F | 0xC2 | 0xCD | 0xD8 | 0xE1..=0xE3 | 0xEF | 0xF0 | 0xF3))
+        || !text.chars().any(|c| needs_escape(c) && u32::from(c) >= 0x7F)
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if needs_escape(c) {
+        // Below U+0020 serde_json has escaped what is in strings already, and what is left is the
+        // document's own layout (the line breaks of pretty output).
+        if needs_escape(c) && u32::from(c) >= 0x7F {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
@@ -175,7 +179,10 @@ fn field_cell(account: &serde_json::Value, field: &str) -> String {
 /// A write of the output that failed. A reader that went away (`list | head`) is not an error of
 /// ours: the command stops quietly, as Unix tools do ([`Failure::ClosedPipe`]).
 pub fn write_failed(e: std::io::Error) -> Failure {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
+    // After SIGHUP the terminal is gone and a write fails with EIO: the run was interrupted.
+    if crate::interrupt::requested() {
+        Failure::Interrupted
+    } else if e.kind() == std::io::ErrorKind::BrokenPipe {
         Failure::ClosedPipe
     } else {
         Failure::Error(format!("cannot write the output: {e}"))
@@ -333,4 +340,22 @@ fn table_line(fields: &[&str], cells: &[String]) -> String {
 pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(json_failed)?;
     bytes(format!("{}\n", json_safe(&text)).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keeps_its_layout_and_escapes_only_what_it_left_raw() {
+        let value =
+            serde_json::json!({"name": "Intro to HPC — spring", "evil": "a\u{9b}2J\u{202e}b", "ctl": "x\u{1b}y"});
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json_safe(&pretty);
+        assert!(safe.contains("\n  \""), "the line breaks between members stay: {safe}");
+        assert!(!safe.contains('\u{9b}') && !safe.contains('\u{202e}') && !safe.contains('\u{1b}'), "{safe}");
+        assert!(safe.contains("—"), "ordinary text is left alone");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value, "the same value to a JSON reader");
+    }
 }

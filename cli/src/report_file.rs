@@ -91,6 +91,8 @@ impl ReportFile {
         if let Some(permissions) = &self.permissions {
             temporary.as_file().set_permissions(permissions.clone()).map_err(|e| format!("--report {name}: {e}"))?;
         }
+        // On disk before it takes the old report's place: a crash must not leave an empty report.
+        temporary.as_file().sync_all().map_err(|e| format!("--report {name}: {e}"))?;
         temporary.persist(&self.path).map_err(|e| format!("--report {name}: {}", e.error))?;
         Ok(())
     }

@@ -75,9 +75,10 @@ impl Source {
         }
     }
 
-    /// The files this source reads (none for standard input), for [`crate::report_file::ReportFile`].
+    /// The files this source reads, for [`crate::report_file::ReportFile`]: standard input is
+    /// `/dev/stdin`, which leads to the file behind `< roster.csv`.
     pub fn files(&self) -> Vec<&Path> {
-        if self.is_stdin() { Vec::new() } else { vec![self.roster.as_path()] }
+        if self.is_stdin() { vec![Path::new("/dev/stdin")] } else { vec![self.roster.as_path()] }
     }
 
     pub fn read(&self) -> Result<Roster, String> {

@@ -8,11 +8,11 @@
 
 use std::borrow::Cow;
 
-/// Whether `c` is shown escaped: control characters (C0, DEL, C1: `char::is_control`), Unicode's
-/// direction controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), and the invisible ones a
-/// look-alike can hide in (U+200B-U+200D, U+2060, U+FEFF).
+/// Whether `c` is shown escaped: control characters (C0, DEL, C1: `char::is_control`), and every
+/// character that renders as nothing, direction controls among them (the client's one list:
+/// [`waldur_course_accounts::email::is_invisible`]).
 pub fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c as u32, 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060 | 0x2066..=0x2069 | 0xFEFF)
+    c.is_control() || waldur_course_accounts::email::is_invisible(c)
 }
 
 /// `text` with every character of [`needs_escape`] escaped; borrowed when there is none.

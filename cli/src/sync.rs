@@ -12,7 +12,7 @@
 //! "sync"`): a row per roster line and `"closed": [{"account", "email", "status", "message"}]`. A
 //! finished sync run again does nothing.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
@@ -51,6 +51,10 @@ pub struct Args {
     /// open accounts).
     #[arg(long, value_name = "N")]
     max_close: Option<usize>,
+    /// Close accounts even though some roster lines cannot be read (a student on such a line would
+    /// look absent from the roster and be closed).
+    #[arg(long)]
+    close_despite_invalid_lines: bool,
     /// Emails per create request.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     chunk_size: u64,
@@ -118,6 +122,14 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
             );
         }
     }
+    if !roster.bad.is_empty() && !plan.to_close.is_empty() && !args.close_despite_invalid_lines {
+        return Err(Failure::Error(format!(
+            "refusing to close {} accounts while {} roster lines cannot be read (named above): a student on one of \
+             them would look absent and be closed. Fix the lines, or pass --close-despite-invalid-lines",
+            plan.to_close.len(),
+            roster.bad.len()
+        )));
+    }
     if plan.to_close.len() > max_close {
         return Err(Failure::Error(format!(
             "refusing to close {} accounts, more than --max-close {max_close} (of {open_in_project} open accounts in \
@@ -155,7 +167,7 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         crate::import::check_after(client, project, ledger).await;
     }
     ledger.write(true)?;
-    let closes_failed = ledger.closed.iter().any(|c| c["status"] != "closed");
+    let closes_failed = ledger.closed.iter().any(|c| c["status"] != "closed" && c["status"] != "already_closed");
     match crate::import::finish(ledger) {
         Ok(()) if closes_failed => Err(Failure::Partial),
         other => other,
@@ -217,13 +229,13 @@ fn confirm(plan: &SyncPlan, project: waldur_course_accounts::Uuid) -> Outcome {
             "refusing to change the project without confirmation: stdin is not a terminal; pass --yes".into(),
         ));
     }
-    print!(
+    let question = format!(
         "Create {}, re-admit {} and close {} accounts of project {project}? [y/N] ",
         plan.to_create.len(),
         plan.to_readmit.len(),
         plan.to_close.len()
     );
-    std::io::stdout().flush().map_err(crate::output::write_failed)?;
+    crate::output::bytes(question.as_bytes())?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
@@ -282,6 +294,7 @@ async fn close(client: &Client, plan: &SyncPlan, concurrency: usize, ledger: &mu
             CloseStatus::Refused(e) => ("refused", explain(e)),
             CloseStatus::Unknown(e) => ("unknown", shown(&e.to_string()).into_owned()),
         };
+        let email = shown(&email).into_owned();
         ledger
             .closed
             .push(serde_json::json!({"account": outcome.uuid, "email": email, "status": status, "message": message}));

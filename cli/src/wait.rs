@@ -62,12 +62,18 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
             for bad in &roster.bad {
                 note!("{}: line {}: {}; not waited for", source.name(), bad.line, bad.reason);
             }
-            Some(roster.rows.into_iter().map(|r| r.email).collect::<Vec<_>>())
+            Some((roster.rows.into_iter().map(|r| r.email).collect::<Vec<_>>(), !roster.bad.is_empty()))
         }
         None => None,
     };
     let name = source.as_ref().map(|s| s.name());
-    wait(client, args.project, emails.as_deref(), name.as_deref(), &args.waiting, report.as_ref()).await
+    let (emails, invalid) = match emails {
+        Some((emails, invalid)) => (Some(emails), invalid),
+        None => (None, false),
+    };
+    wait(client, args.project, emails.as_deref(), name.as_deref(), &args.waiting, report.as_ref()).await?;
+    // Everything waited for is OK, but some roster lines could not be read: those students were not.
+    if invalid { Err(Failure::InputRejected) } else { Ok(()) }
 }
 
 /// Waits, prints the end and writes the report; the exit follows the module's rule.
@@ -85,7 +91,10 @@ pub async fn wait(
         outcome = client.wait_until_settled(project, emails, &options, |p| progress.show(p)) => outcome,
         _ = interrupt::wait() => {
             progress.finish();
-            note!("interrupted: waiting only reads (retries already sent stand); nothing else was changed");
+            note!(
+                "interrupted: waiting only reads; retries already answered stand, and one being sent at that moment \
+                 may or may not have taken effect"
+            );
             return Err(Failure::Interrupted);
         }
     };
@@ -103,7 +112,7 @@ pub async fn wait(
     for account in
         done.accounts.iter().filter(|a| !matches!(a.state, CourseAccountState::Ok | CourseAccountState::Closed))
     {
-        let email = account.email.as_deref().map(|e| e.as_str()).unwrap_or("(no email)");
+        let email = shown(account.email.as_deref().map(|e| e.as_str()).unwrap_or("(no email)")).into_owned();
         let tail = if account.state == CourseAccountState::Pending {
             "still being created".to_string()
         } else {

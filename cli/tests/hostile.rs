@@ -140,7 +140,7 @@ async fn close_all_interrupted_logs_each_close_as_it_happens_and_a_truthful_summ
     let proxy = slow(&waldur, "DELETE", "/api/marketplace-course-accounts/", Duration::from_millis(20)).await;
     let mut command = cli(&waldur, &["close", "--project", &project(), "--all", "--yes", "--concurrency", "2"]);
     command.env("WALDUR_URL", proxy.base_url());
-    let out = run_and_signal(command, Duration::from_millis(1500), libc::SIGINT).await;
+    let out = run_and_signal(command, Duration::from_millis(500), libc::SIGINT).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
     let logged: Vec<&str> = stdout.lines().filter_map(|l| l.strip_suffix(": closed")).collect();
@@ -158,7 +158,8 @@ async fn list_json_stopped_by_sigterm_is_still_a_closed_array() {
     let proxy = slow(&waldur, "GET", "/api/marketplace-course-accounts/", Duration::from_millis(100)).await;
     let mut command = cli(&waldur, &["list", "--format", "json", "--page-size", "5"]);
     command.env("WALDUR_URL", proxy.base_url());
-    let out = run_and_signal(command, Duration::from_millis(1200), libc::SIGTERM).await;
+    // It prints nothing before the end (its output is buffered): the signal comes at a time.
+    let out = run_and_signal_at(command, Duration::from_millis(1200), libc::SIGTERM).await;
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("well-formed JSON");
     assert!(!listed.is_empty() && listed.len() < 300, "{}", listed.len());
@@ -175,7 +176,7 @@ async fn import_stopped_by_sighup_writes_a_truthful_report() {
     let args = ["import", "--project", &project(), &roster, "--chunk-size", "10", "--report", report.to_str().unwrap()];
     let mut command = cli(&waldur, &args);
     command.env("WALDUR_URL", proxy.base_url());
-    let out = run_and_signal(command, Duration::from_millis(1500), libc::SIGHUP).await;
+    let out = run_and_signal(command, Duration::from_millis(700), libc::SIGHUP).await;
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("interrupted"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
@@ -201,7 +202,8 @@ async fn an_interrupt_before_anything_was_sent_says_so_and_writes_the_report() {
     let proxy = slow(&waldur, "GET", "/api/marketplace-course-accounts/", Duration::from_secs(5)).await;
     let mut command = cli(&waldur, &["import", "--project", &project(), &roster, "--report", report.to_str().unwrap()]);
     command.env("WALDUR_URL", proxy.base_url());
-    let out = run_and_signal(command, Duration::from_millis(800), libc::SIGTERM).await;
+    // Nothing is printed while the project is read (5 s here): the signal comes at a time.
+    let out = run_and_signal_at(command, Duration::from_millis(800), libc::SIGTERM).await;
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("nothing was sent"), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
@@ -269,14 +271,30 @@ async fn a_second_import_of_the_project_at_once_is_refused_and_reconcile_lists_d
     let args = ["import", "--project", &project(), &roster, "--chunk-size", "10"];
     let mut first = cli(&waldur, &args);
     first.env("WALDUR_URL", proxy.base_url()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let first = first.spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut first = first.spawn().unwrap();
+    // Its first line comes once it holds the lock and has read the project; its chunks take 300 ms each.
+    let mut stdout = std::io::BufReader::new(first.stdout.take().unwrap());
+    let plan_line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        (line, stdout)
+    })
+    .await
+    .unwrap();
+    assert!(plan_line.0.contains("60 to create"), "{}", plan_line.0);
     let mut second = cli(&waldur, &args);
     second.env("WALDUR_URL", proxy.base_url());
     let second = tokio::task::spawn_blocking(move || second.output().unwrap()).await.unwrap();
     assert_eq!(second.status.code(), Some(2), "{}", text(&second.stdout));
     assert!(text(&second.stderr).contains("is changing project"), "{}", text(&second.stderr));
-    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap()).await.unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let rest = std::io::read_to_string(plan_line.1).unwrap();
+        let mut out = first.wait_with_output().unwrap();
+        out.stdout = rest.into_bytes();
+        out
+    })
+    .await
+    .unwrap();
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert!((0..60).all(|i| accounts_with(&waldur, &format!("twice{i}@example.edu")) == 1));
 

@@ -119,7 +119,8 @@ async fn sync_plans_first_then_creates_closes_and_readmits_and_a_rerun_does_noth
 
         let report = dir.path().join("sync.json");
         let out =
-            run(&waldur, &[&base[..], &["--yes", "--readmit-closed", "--report", report.to_str().unwrap()]].concat())
+            // The invalid line is no student's (nothing in the project looks like it): closing is safe.
+            run(&waldur, &[&base[..], &["--yes", "--readmit-closed", "--close-despite-invalid-lines", "--report", report.to_str().unwrap()]].concat())
                 .await;
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(3), "done but for the invalid line: {stdout}{}", text(&out.stderr));
@@ -166,6 +167,13 @@ async fn sync_refuses_an_empty_roster_and_more_closes_than_allowed() {
         text(&out.stderr)
     );
     assert_eq!(writes(&waldur), 0);
+    // A student on a line that cannot be read (an unquoted comma) would look absent: no close at all.
+    let garbled = write(dir.path(), "garbled.csv", format!("email\n{ten}s10@example.edu,Lab C\n").as_bytes());
+    let out = run(&waldur, &["sync", "--project", &project(), &garbled, "--yes", "--max-close", "100"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("roster lines cannot be read"), "{}", text(&out.stderr));
+    assert_eq!(writes(&waldur), 0);
+    assert_eq!(open_accounts(&waldur, "s10@example.edu"), 1);
     let out = run(&waldur, &["sync", "--project", &project(), &roster, "--yes", "--max-close", "30"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(waldur.with_state(|w| w.accounts.iter().filter(|a| a.state == State::Ok).count()), 10);
@@ -266,8 +274,12 @@ async fn close_by_email_and_list_fields_for_the_hand_out() {
         w.add(0, "bob@example.edu", "", State::Ok);
         w.add(0, "cy@example.edu", "", State::Pending);
     });
+    let asked = run(&waldur, &["close", "--project", &project(), "--email", "ada@example.edu"]).await;
+    assert_eq!(asked.status.code(), Some(2), "no terminal and no --yes: refused");
+    assert_eq!(open_accounts(&waldur, "ada@example.edu"), 1);
     let out =
-        run(&waldur, &["close", "--project", &project(), "--email", "ada@example.edu", "nobody@example.edu"]).await;
+        run(&waldur, &["close", "--project", &project(), "--email", "ada@example.edu", "nobody@example.edu", "--yes"])
+            .await;
     assert_eq!(out.status.code(), Some(1), "one address has no account: {}", text(&out.stdout));
     assert!(text(&out.stdout).contains("nobody@example.edu: has no account in the project"));
     assert_eq!(open_accounts(&waldur, "ada@example.edu"), 0);

@@ -200,9 +200,10 @@ fn is_atext(c: char) -> bool {
 }
 
 /// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 16): characters that
-/// render as nothing, so an address holding one looks like the address without it. The byte-order
-/// mark (U+FEFF) is among them.
-fn is_invisible(c: char) -> bool {
+/// render as nothing, so a text holding one looks like the text without it (an address like another
+/// address; the command line escapes them in what it prints). The byte-order mark (U+FEFF) is among
+/// them.
+pub fn is_invisible(c: char) -> bool {
     matches!(
         c as u32,
         0x00AD

@@ -1,11 +1,6 @@
-//! Typed client for Waldur's marketplace course-accounts API (temporary student accounts attached to a
-//! course project).
-//!
-//! [`Client`] is the hand-written layer most callers need: token or bearer credentials, all-pages
-//! streaming, typed errors, retries of idempotent requests, chunked bulk creation, and tolerance of
-//! newer Waldur servers. [`generated`] is the raw progenitor client it is built on, regenerated from
-//! `openapi/course-accounts.yaml` by `cargo xtask codegen` and never edited by hand.
-
+// The front page (docs.rs) is the crate's README, the client part of the workspace README, so its
+// examples compile as doctests of this crate and say what the README says.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub mod auth;
@@ -64,7 +59,18 @@ pub use reqwest::{Method, StatusCode};
 pub use url::Url;
 pub use uuid::Uuid;
 
-/// The README's code blocks, compiled as doctests so the usage example cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
+#[cfg(test)]
+mod front_page {
+    #[test]
+    fn the_front_page_is_the_client_part_of_the_workspace_readme() {
+        let workspace = include_str!("../../README.md");
+        let marker = "a test keeps them equal). -->\n";
+        let front = include_str!("../README.md");
+        let part =
+            &front[front.find(marker).expect("the crate README marks where the shared part starts") + marker.len()..];
+        assert!(
+            workspace.contains(part),
+            "generated-client/README.md and README.md's \"Using the client\" differ: make them the same text"
+        );
+    }
+}

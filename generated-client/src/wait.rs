@@ -131,7 +131,12 @@ impl Client {
         mut progress: impl FnMut(&WaitProgress),
     ) -> Result<WaitReport> {
         let started = Instant::now();
-        let deadline = started + options.max_wait;
+        // A year at most: `Instant` cannot hold any duration a caller can write.
+        let deadline = started + options.max_wait.min(Duration::from_secs(366 * 24 * 3600));
+        // A pause of nothing would send count requests in a tight loop.
+        let first_poll = options.first_poll.max(Duration::from_millis(100));
+        let longest_poll = options.longest_poll.max(first_poll);
+        let mut pause = first_poll;
         let keys: Option<HashMap<EmailKey, &str>> =
             emails.map(|list| list.iter().map(|e| (EmailKey::of(e), e.as_str())).collect());
         let mut report = WaitReport {
@@ -170,7 +175,9 @@ impl Client {
             // Pending accounts of students not waited for; the count falling to this many means the
             // ones waited for (and those retried now, Pending again) may all be settled.
             let others = pending_in_project.saturating_sub(pending_waited(&report));
-            self.retry_erred(&mut report, options.retry_erred).await?;
+            if Instant::now() < deadline {
+                self.retry_erred(&mut report, options.retry_erred).await?;
+            }
             if pending_waited(&report) == 0 {
                 return Ok(report);
             }
@@ -178,22 +185,26 @@ impl Client {
                 report.deadline_passed = true;
                 return Ok(report);
             }
-            let mut pause = options.first_poll;
+            // The pause keeps growing across full reads (other students' accounts settling must not
+            // make every count a full read), and a full read comes at least every `REBASE` counts
+            // (another import adding Pending accounts must not hide ours settling until the deadline).
+            let mut counts_since_read = 0;
             loop {
                 let now = Instant::now();
                 if now >= deadline {
                     break;
                 }
                 tokio::time::sleep(pause.min(deadline - now)).await;
-                pause = (pause * 2).min(options.longest_poll);
+                pause = (pause * 2).min(longest_poll);
                 let count = self.count(&pending).await?;
                 report.counts += 1;
+                counts_since_read += 1;
                 progress(&WaitProgress {
                     by_state: by_state(&report.accounts),
                     pending_in_project: count,
                     elapsed: started.elapsed(),
                 });
-                if count <= others {
+                if count <= others || counts_since_read >= REBASE {
                     break;
                 }
             }
@@ -216,14 +227,20 @@ impl Client {
                     *tries += 1;
                     *account = again;
                 }
-                // Not Erred any more (someone else retried or closed it): the next read says.
+                // Not Erred any more (someone else retried or closed it), or the answer was lost:
+                // the next read says where it stands; it counts as a try either way.
                 Err(Error::Conflict(_)) => *tries += 1,
+                Err(e) if e.is_outcome_unknown() => *tries += 1,
                 Err(e) => return Err(e),
             }
         }
         Ok(())
     }
 }
+
+/// Count requests between two full reads at most, when the count alone does not say the accounts
+/// waited for may be settled (12 counts: a minute at the longest pause of 5 s).
+const REBASE: u32 = 12;
 
 fn by_state(accounts: &[CourseAccount]) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();

@@ -80,8 +80,17 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     } else {
         Some(crate::lock::acquire(client.base_url().as_str(), args.source.project, "import")?)
     };
-    let mut outcome = work(client, &args, &roster, &mut ledger).await;
-    if args.wait && !args.dry_run && matches!(outcome, Ok(()) | Err(Failure::Partial | Failure::InputRejected)) {
+    let outcome = work(client, &args, &roster, &mut ledger).await;
+    // Whatever ended the run (a closed output, a signal, an error), the report says what was done.
+    if let Err(failure) = &outcome
+        && !matches!(failure, Failure::Partial | Failure::InputRejected)
+        && let Err(e) = ledger.write(false)
+    {
+        note!("error: the report could not be written: {e}");
+    }
+    // The wait reads only: it leaves the import's report as it is. Its exit code counts unless the
+    // import's own says more (writes that failed: run the import again, not the wait).
+    if args.wait && !args.dry_run && matches!(outcome, Ok(()) | Err(Failure::InputRejected)) {
         let emails: Vec<String> = roster.rows.iter().map(|r| r.email.clone()).collect();
         out!(
             "waiting until the roster's accounts are ready (at most {})",
@@ -89,16 +98,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         )?;
         let waited =
             crate::wait::wait(client, args.source.project, Some(&emails), Some(&ledger.roster), &args.waiting, None);
-        if let Err(failure) = waited.await {
-            outcome = Err(failure);
-        }
-    }
-    // Whatever ended the run (a closed output, a signal, an error), the report says what was done.
-    if let Err(failure) = &outcome
-        && !matches!(failure, Failure::Partial | Failure::InputRejected)
-        && let Err(e) = ledger.write(false)
-    {
-        note!("error: the report could not be written: {e}");
+        waited.await?;
     }
     outcome
 }
@@ -194,12 +194,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn readme_and_this_module_name_every_status_of_the_report() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    fn the_docs_and_this_module_name_every_status_of_the_report() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/command-line.md")).unwrap();
         let docs = include_str!("mod.rs").split("\nuse ").next().unwrap_or_default();
         for status in Status::ALL {
             let name = format!("`{}`", status.name());
-            assert!(readme.contains(&name), "README's report description lacks {name}");
+            assert!(readme.contains(&name), "docs/command-line.md's report description lacks {name}");
             assert!(docs.contains(&name), "import.rs's module docs lack {name}");
         }
     }

@@ -12,6 +12,7 @@ use waldur_course_accounts::{
 use super::ledger::{Entry, Ledger, Status};
 use crate::connect::explain;
 use crate::roster::Row;
+use crate::shown::shown;
 use crate::{Failure, Outcome, interrupt};
 
 /// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
@@ -28,17 +29,23 @@ pub(crate) async fn create(
     let options = BulkOptions { chunk_size, stop_on_error: false };
     let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
     let progress = Progress::new(rows.len() as u64);
-    let mut done = 0usize;
     let mut last_write = std::time::Instant::now();
-    // One listener for the whole run: a signal that arrives while a chunk is being recorded is kept.
-    let mut interrupted = std::pin::pin!(interrupt::wait());
     loop {
-        // The chunk being sent, should Ctrl-C come: the rows after those already recorded.
-        let in_flight: Vec<&str> = rows.iter().skip(done).take(chunk_size).map(|r| r.email.as_str()).collect();
-        let mut chunk = tokio::select! {
-            next = chunks.next() => match next { Some(chunk) => chunk, None => break },
-            _ = &mut interrupted => return interrupt(ledger, &progress, &in_flight, INTERRUPTED_SENDING),
+        // A signal between chunks: nothing is in flight, the rest is not attempted.
+        if interrupt::requested() {
+            return interrupt(ledger, &progress, &[]);
+        }
+        // A signal while a chunk is in flight: the chunk is let finish (the stream keeps its request
+        // when the `next` future is dropped), recorded, and then the run stops above.
+        let next = tokio::select! {
+            biased;
+            next = chunks.next() => next,
+            _ = interrupt::wait() => {
+                progress.say("interrupted: the chunk being sent finishes, then the run stops");
+                chunks.next().await
+            }
         };
+        let Some(mut chunk) = next else { break };
         let number = chunk.number;
         let mut tries = 1;
         while let ChunkStatus::Refused(error) = &chunk.status
@@ -54,17 +61,20 @@ pub(crate) async fn create(
             let emails: Vec<&str> = chunk.emails.iter().map(String::as_str).collect();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_WAITING),
+                // Nothing of this chunk was done (the server refused it): it is not attempted.
+                _ = interrupt::wait() => return interrupt(ledger, &progress, &emails),
             }
             let again = BulkPlan::new(BulkInput::new(chunk.emails.iter().cloned())?, found);
             let mut resent = Box::pin(client.create_bulk_stream(again, &options));
-            chunk = tokio::select! {
-                next = resent.next() => match next { Some(chunk) => chunk, None => break },
-                _ = &mut interrupted => return interrupt(ledger, &progress, &emails, INTERRUPTED_SENDING),
+            let next = tokio::select! {
+                biased;
+                next = resent.next() => next,
+                _ = interrupt::wait() => resent.next().await,
             };
+            let Some(again) = next else { break };
+            chunk = again;
             tries += 1;
         }
-        done += chunk.emails.len();
         let line = record(ledger, number, &chunk);
         progress.chunk(&line, chunk.emails.len() as u64);
         if let ChunkStatus::Refused(error) = &chunk.status
@@ -82,7 +92,11 @@ pub(crate) async fn create(
         // At most once a second: rewriting the whole report after every small chunk would cost
         // time that grows with the square of the roster. Ctrl-C and the end write it anyway.
         if last_write.elapsed() >= std::time::Duration::from_secs(1) {
-            ledger.write(false)?;
+            // A report that cannot be written now does not stop the writes to Waldur; the last
+            // write at the end says so if it still fails.
+            if let Err(e) = ledger.write(false) {
+                note!("warning: the report could not be brought up to date: {e}");
+            }
             last_write = std::time::Instant::now();
         }
     }
@@ -131,17 +145,16 @@ pub(crate) fn wait_out(error: &Error, tries: u32) -> Option<std::time::Duration>
     (tries < REFUSAL_TRIES && wait <= LONGEST_WAIT).then_some(wait)
 }
 
-pub(crate) const INTERRUPTED_SENDING: &str = "interrupted while its chunk was being sent";
+/// What a row of a refused chunk that was waiting to be sent again is told when a signal comes.
 pub(crate) const INTERRUPTED_WAITING: &str = "interrupted while its refused chunk waited to be sent again";
 
-/// Ctrl-C: the rows of the chunk at hand are marked (`why`), the report written, and the run ends.
-pub(crate) fn interrupt(ledger: &mut Ledger, progress: &Progress, emails: &[&str], why: &str) -> Outcome {
+/// A signal: the rows of a refused chunk that waited to be sent again (`emails`; nothing of it was
+/// done) are marked not attempted, the report written, and the run ends.
+pub(crate) fn interrupt(ledger: &mut Ledger, progress: &Progress, emails: &[&str]) -> Outcome {
     progress.finish();
-    // A chunk being sent may or may not have been created; one waiting to be sent again was not.
-    let status = if why == INTERRUPTED_WAITING { Status::NotAttempted } else { Status::Uncertain };
     for email in emails {
         let line = ledger.line(email).unwrap_or(0);
-        ledger.set(Entry::new(line, Some(email), status).with_message(why));
+        ledger.set(Entry::new(line, Some(email), Status::NotAttempted).with_message(INTERRUPTED_WAITING));
     }
     ledger.write(false)?;
     note!("interrupted: the report says what was done; run the same command again to finish (it skips what exists)");
@@ -173,7 +186,11 @@ pub(crate) fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -
             for (i, email) in chunk.emails.iter().enumerate() {
                 let own =
                     e.api().map(|a| a.body.field(&format!("course_accounts[{i}].email")).join(" ")).unwrap_or_default();
-                let message = if own.is_empty() { format!("refused with its chunk: {}", explain(e)) } else { own };
+                let message = if own.is_empty() {
+                    format!("refused with its chunk: {}", explain(e))
+                } else {
+                    shown(&own).into_owned()
+                };
                 let entry = entry(ledger, email, Status::Failed).with_message(message);
                 ledger.set(entry);
             }
@@ -181,10 +198,10 @@ pub(crate) fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -
         }
         ChunkStatus::Uncertain(e) | ChunkStatus::Unreadable(e) => {
             for email in &chunk.emails {
-                let entry = entry(ledger, email, Status::Uncertain).with_message(e.to_string());
+                let entry = entry(ledger, email, Status::Uncertain).with_message(shown(&e.to_string()).into_owned());
                 ledger.set(entry);
             }
-            format!("chunk {}: {} uncertain: {e}", number + 1, chunk.emails.len())
+            format!("chunk {}: {} uncertain: {}", number + 1, chunk.emails.len(), shown(&e.to_string()))
         }
         ChunkStatus::NotAttempted => format!("chunk {}: not attempted", number + 1),
     }

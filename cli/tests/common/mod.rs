@@ -75,8 +75,42 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     path.to_str().unwrap().to_string()
 }
 
-/// Runs `command`, sends it `signal` after `after`, and waits for it.
+/// Runs `command`, sends it `signal` once it has printed its first output on stdout (so that the
+/// signal comes while it works, however slowly this machine starts it) and `after` more, and waits.
+/// Without any output in 30 s the signal is sent anyway.
 pub async fn run_and_signal(mut command: Command, after: std::time::Duration, signal: i32) -> Output {
+    use std::io::Read;
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let pid = child.id() as i32;
+    let (first, started) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&buf[..n]);
+                    let _ = first.send(());
+                }
+            }
+        }
+        all
+    });
+    tokio::task::spawn_blocking(move || started.recv_timeout(std::time::Duration::from_secs(30))).await.unwrap().ok();
+    tokio::time::sleep(after).await;
+    // SAFETY: kill(2) with the pid of a child this test started and has not waited for yet.
+    unsafe { libc::kill(pid, signal) };
+    let mut output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    output.stdout = reader.join().unwrap();
+    output
+}
+
+/// Runs `command` and sends it `signal` `after` it started (for a command that prints nothing
+/// before the moment the signal is for), then waits for it.
+pub async fn run_and_signal_at(mut command: Command, after: std::time::Duration, signal: i32) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = command.spawn().unwrap();
     let pid = child.id() as i32;
@@ -86,14 +120,10 @@ pub async fn run_and_signal(mut command: Command, after: std::time::Duration, si
     tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap()
 }
 
-/// Runs `command` with its stdout a pipe whose reader is gone before it writes (`| true`).
+/// Runs `command` with its stdout a pipe whose reader is gone before the command starts (`| true`).
 pub async fn run_with_stdout_closed(mut command: Command) -> Output {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    tokio::task::spawn_blocking(move || {
-        let mut child = command.spawn().unwrap();
-        drop(child.stdout.take());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    command.stdout(writer).stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
 }

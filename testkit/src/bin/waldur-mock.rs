@@ -124,7 +124,7 @@ async fn main() -> ExitCode {
     };
     waldur.provisioning = Provisioning::on(Duration::from_secs(3), 100, 1);
     let term = if args.term {
-        let today = chrono::Utc::now().date_naive();
+        let today = chrono::Local::now().date_naive();
         let courses = waldur.add_term(today, false).len();
         format!(" and a term of {courses} courses around {today}")
     } else {

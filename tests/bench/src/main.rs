@@ -10,11 +10,12 @@ mod artifact;
 mod cli;
 mod memo;
 mod rss;
+mod term;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::TryStreamExt;
@@ -101,6 +102,10 @@ struct Plan {
     bulk: Vec<usize>,
     cli_list: Vec<usize>,
     cli_import: Vec<usize>,
+    /// A term: sync sizes, close --ended (courses, accounts each), wait's accounts and settle delay.
+    term_sync: Vec<usize>,
+    term_courses: Vec<(usize, usize)>,
+    term_wait: (usize, u64),
 }
 
 impl Plan {
@@ -113,6 +118,9 @@ impl Plan {
                 bulk: vec![1_000],
                 cli_list: vec![1_000, 5_000],
                 cli_import: vec![200, 1_000],
+                term_sync: vec![200, 1_000],
+                term_courses: vec![(10, 20), (20, 20)],
+                term_wait: (200, 2),
             }
         } else {
             Plan {
@@ -122,11 +130,15 @@ impl Plan {
                 bulk: args.bulk.clone(),
                 cli_list: vec![10_000, 100_000],
                 cli_import: vec![1_000, 10_000],
+                term_sync: vec![1_000, 10_000],
+                term_courses: vec![(20, 100), (200, 100)],
+                term_wait: (1_000, 5),
             }
         };
         if args.no_cli {
             plan.cli_list.clear();
             plan.cli_import.clear();
+            plan.term_sync.clear();
         }
         plan
     }
@@ -447,6 +459,7 @@ async fn run(args: Args) -> Result<(), String> {
     let bulk_rows = bulk_section(&plan.bulk).await?;
 
     let mut cli_rows = Value::Null;
+    let mut term_rows = Value::Null;
     if !plan.cli_list.is_empty() || !plan.cli_import.is_empty() {
         let binary = artifact::build(&root, "waldur-course-accounts-cli", "waldur-course-accounts", artifact::PROFILE)?;
         let scratch = root.join("target/bench-cli");
@@ -454,6 +467,12 @@ async fn run(args: Args) -> Result<(), String> {
         // The library's own stream over the same accounts, to set the command line's list beside it.
         let stream: Vec<(usize, f64)> = rows_of_ours(&rows_list);
         cli_rows = cli::print(&rows, &stream);
+        if !plan.term_sync.is_empty() {
+            let (n, delay) = plan.term_wait;
+            term_rows =
+                term::run(&binary, &scratch, &plan.term_sync, &plan.term_courses, n, Duration::from_secs(delay))
+                    .await?;
+        }
     }
     let codegen = codegen_section(&root)?;
     let build = if args.build_time { build_section(&root)? } else { Value::Null };
@@ -466,6 +485,7 @@ async fn run(args: Args) -> Result<(), String> {
         "ratios": ratios,
         "bulk": bulk_rows,
         "cli": cli_rows,
+        "term": term_rows,
         "codegen_check": codegen,
         "clean_build": build,
     });
