@@ -339,7 +339,7 @@ async fn ended(
             if waiting > 0 { format!(", {waiting} Pending (cannot be closed yet)") } else { String::new() }
         )?;
         for a in closable {
-            let email = a.email.as_deref().map(|e| e.as_str()).unwrap_or("");
+            let email = a.email.as_deref().unwrap_or("");
             label.insert(
                 a.uuid,
                 format!("{} ({})", crate::shown::shown(email), crate::shown::shown(&course.course.name)),

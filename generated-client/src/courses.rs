@@ -48,7 +48,20 @@ pub struct EndedCourse {
     /// The course.
     pub course: Course,
     /// Its accounts that are not Closed, in the server's order.
-    pub open: Vec<CourseAccount>,
+    pub open: Vec<EndedAccount>,
+}
+
+/// What closing an account of an ended course needs of it, and no more: a sweep of 20,000 accounts
+/// holds 20,000 of these while it closes them, not 20,000 whole accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndedAccount {
+    /// The account.
+    pub uuid: Uuid,
+    /// Its state when read (OK, Erred or Pending, or a newer server's).
+    pub state: crate::state::CourseAccountState,
+    /// The student's address, if it has one.
+    pub email: Option<String>,
 }
 
 /// Course projects and their ends.
@@ -88,7 +101,8 @@ impl Client {
                 ended.entry(a.project_uuid).or_insert_with(|| EndedCourse { course: course_of(&a), open: Vec::new() });
             *entry.course.by_state.entry(a.state.to_string()).or_insert(0) += 1;
             if a.state != crate::state::CourseAccountState::Closed {
-                entry.open.push(a);
+                let email = a.email.as_ref().map(|e| e.as_str().to_string());
+                entry.open.push(EndedAccount { uuid: a.uuid, state: a.state, email });
             }
         }
         let mut ended: Vec<EndedCourse> = ended.into_values().collect();

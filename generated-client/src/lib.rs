@@ -32,7 +32,7 @@ pub use bulk::{
 };
 pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
-pub use courses::{Course, EndedCourse};
+pub use courses::{Course, EndedAccount, EndedCourse};
 pub use email::{EmailKey, EmailProblem, check_email};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,

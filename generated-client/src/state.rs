@@ -79,9 +79,10 @@ impl FromStr for CourseAccountState {
     }
 }
 
+/// The label as Waldur spells it; width and alignment are honoured (`{:<8}` in a table).
 impl fmt::Display for CourseAccountState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
