@@ -10,9 +10,9 @@ use std::borrow::Cow;
 
 /// Whether `c` is shown escaped: control characters (C0, DEL, C1: `char::is_control`), and every
 /// character that renders as nothing, direction controls among them (the client's one list:
-/// [`waldur_course_accounts::email::is_invisible`]).
+/// [`waldur_course_accounts::is_invisible`]).
 pub fn needs_escape(c: char) -> bool {
-    c.is_control() || waldur_course_accounts::email::is_invisible(c)
+    c.is_control() || waldur_course_accounts::is_invisible(c)
 }
 
 /// `text` with every character of [`needs_escape`] escaped; borrowed when there is none.

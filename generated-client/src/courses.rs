@@ -1,10 +1,6 @@
 //! The course projects a token can see, found through their accounts (the course-accounts API has no
-//! project list of its own), and the accounts of courses that have ended.
-//!
-//! Why the end matters: Waldur never closes course accounts when the project's end date passes (no
-//! scheduled task does; only deleting the project closes them), and closing is what takes a student
-//! off the cluster (site agents act on Closed). An OK account of an ended course keeps its access
-//! until someone closes it.
+//! project list of its own), and the accounts of courses that have ended. The rules are documented on
+//! the public items (what docs.rs shows).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +13,14 @@ use crate::error::Result;
 use crate::filter::Filter;
 use crate::generated::types::CourseAccount;
 
+/// The course projects a token can see, found through their accounts (the course-accounts API has no
+/// project list of its own), and the accounts of courses that have ended.
+///
+/// Why the end matters: Waldur never closes course accounts when the project's end date passes (no
+/// scheduled task does; only deleting the project closes them), and closing is what takes a student
+/// off the cluster (site agents act on Closed). An OK account of an ended course keeps its access
+/// until someone closes it.
+///
 /// One course project, as its accounts describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,32 +1,7 @@
 //! Email addresses, decided once: whether one can be sent ([`check_email`]) and when two name the same
 //! student ([`EmailKey`]). Bulk planning, reconcile, the command line and the tests' "no duplicate
-//! account" checks all use these two, so that they cannot disagree.
-//!
-//! **What can be sent** is what Waldur's server accepts, checked before anything is sent so that one
-//! bad address does not sink a whole chunk. Waldur validates `email` with Django's `EmailValidator`
-//! (waldur-mastermind `marketplace/serializers.py`, an `EmailField`; django `core/validators.py`): the
-//! part before the `@` is an ASCII dot-atom (letters, digits and ``!#$%&'*+/=?^_`{|}~-``, in parts
-//! separated by single dots); the domain is dot-separated labels of ASCII letters, digits and inner
-//! hyphens, at most 63 characters each, with a final label of at least two; an internationalised
-//! domain is accepted in the form IDNA gives it (`exämple.edu` is `xn--exmple-cua.edu`). On top of
-//! Django the mail standards' lengths (RFC 5321 §4.5.3.1: 64 octets before the `@`, 255 for the
-//! domain, 254 for the whole address, which no mail system can deliver beyond) and one rule of ours:
-//! no invisible character anywhere (a zero-width space or a direction mark would make an address that
-//! looks like another's; Django would refuse them too, as non-ASCII). Quoted local parts
-//! (`"a b"@example.edu`), which Django allows, are refused: no university mail system issues them,
-//! and a spreadsheet export that produces one has mangled a cell.
-//!
-//! **The same student**: Waldur has two rules, and neither is this one: `create_bulk` compares
-//! addresses exactly as sent (`marketplace/views.py`, `CourseAccountViewSet.create_bulk`), and the
-//! single `create` compares nothing (it always makes an account). To a person, `Ada@Example.EDU`,
-//! `ada@example.edu`, `ada@xn--exmple-cua.edu` beside `ada@exämple.edu` (in either Unicode
-//! normalisation form, or in full-width letters) are one address: sent to Waldur's bulk create beside
-//! an account for another spelling, the second spelling gets a second account. The client therefore
-//! decides "has an account" by the key, and "what Waldur will do with it" by the exact address
-//! ([`as_sent`]). The key is: the part before the last `@` lowercased, and the domain as IDNA's UTS #46
-//! processing gives it (case folded, NFC, width-mapped, then Punycode), both without invisible
-//! characters. A text that is no address still gets a key (lowercased, invisibles removed), so that
-//! any two texts can be compared.
+//! account" checks all use these two, so that they cannot disagree. Each rule is documented on the
+//! item that applies it (what users of the crate see on docs.rs).
 
 use std::fmt;
 
@@ -113,8 +88,21 @@ impl fmt::Display for EmailProblem {
 
 impl std::error::Error for EmailProblem {}
 
-/// Whether `email` (trimmed) can be sent, by the rules in this module's documentation; the server
-/// still has the last word.
+/// Whether `email` (trimmed) can be sent; the server still has the last word.
+///
+/// **What can be sent** is what Waldur's server accepts, checked before anything is sent so that one
+/// bad address does not sink a whole chunk. Waldur validates `email` with Django's `EmailValidator`
+/// (waldur-mastermind `marketplace/serializers.py`, an `EmailField`; django `core/validators.py`): the
+/// part before the `@` is an ASCII dot-atom (letters, digits and ``!#$%&'*+/=?^_`{|}~-``, in parts
+/// separated by single dots); the domain is dot-separated labels of ASCII letters, digits and inner
+/// hyphens, at most 63 characters each, with a final label of at least two; an internationalised
+/// domain is accepted in the form IDNA gives it (`exämple.edu` is `xn--exmple-cua.edu`). On top of
+/// Django the mail standards' lengths (RFC 5321 §4.5.3.1: 64 octets before the `@`, 255 for the
+/// domain, 254 for the whole address, which no mail system can deliver beyond) and one rule of ours:
+/// no invisible character anywhere (a zero-width space or a direction mark would make an address that
+/// looks like another's; Django would refuse them too, as non-ASCII). Quoted local parts
+/// (`"a b"@example.edu`), which Django allows, are refused: no university mail system issues them,
+/// and a spreadsheet export that produces one has mangled a cell.
 pub fn check_email(email: &str) -> Result<(), EmailProblem> {
     let email = as_sent(email);
     if email.is_empty() {
@@ -164,8 +152,20 @@ pub fn check_email(email: &str) -> Result<(), EmailProblem> {
     Ok(())
 }
 
-/// The key under which emails are the same student (this module's documentation says the rule). Two
-/// emails with equal keys are one student to the client, whatever Waldur would do with them.
+/// The key under which emails are the same student. Two emails with equal keys are one student to
+/// the client, whatever Waldur would do with them.
+///
+/// **The same student**: Waldur has two rules, and neither is this one: `create_bulk` compares
+/// addresses exactly as sent (`marketplace/views.py`, `CourseAccountViewSet.create_bulk`), and the
+/// single `create` compares nothing (it always makes an account). To a person, `Ada@Example.EDU`,
+/// `ada@example.edu`, `ada@xn--exmple-cua.edu` beside `ada@exämple.edu` (in either Unicode
+/// normalisation form, or in full-width letters) are one address: sent to Waldur's bulk create beside
+/// an account for another spelling, the second spelling gets a second account. The client therefore
+/// decides "has an account" by the key, and "what Waldur will do with it" by the exact address
+/// ([`as_sent`]). The key is: the part before the last `@` lowercased, and the domain as IDNA's UTS #46
+/// processing gives it (case folded, NFC, width-mapped, then Punycode), both without invisible
+/// characters. A text that is no address still gets a key (lowercased, invisibles removed), so that
+/// any two texts can be compared.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EmailKey(String);
 

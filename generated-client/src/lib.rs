@@ -1,39 +1,41 @@
+// Every public item has one path, the crate root (the modules are private: oxide.rs's SDK keeps the
+// same shape), except the raw `generated` client, which keeps its own module as progenitor lays it out.
 // The front page (docs.rs) is the crate's README, the client part of the workspace README, so its
 // examples compile as doctests of this crate and say what the README says.
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub mod auth;
-pub mod bulk;
-pub mod client;
-pub mod close;
-pub mod courses;
-pub mod email;
-pub mod error;
-pub mod filter;
+mod auth;
+mod bulk;
+mod client;
+mod close;
+mod courses;
+mod email;
+mod error;
+mod filter;
 #[rustfmt::skip]
 #[allow(missing_docs)]
 pub mod generated;
-pub mod ordering;
-pub mod pagination;
+mod ordering;
+mod pagination;
 mod problem;
-pub mod reconcile;
+mod reconcile;
 mod response;
-pub mod retry;
-pub mod state;
-pub mod sync;
-pub mod transport;
-pub mod wait;
+mod retry;
+mod state;
+mod sync;
+mod transport;
+mod wait;
 
 pub use auth::{Credentials, Token};
 pub use bulk::{
-    BulkInput, BulkOptions, BulkOutcome, BulkPlan, ChunkOutcome, ChunkStatus, Duplicate, Existing, NewAccount,
-    SkipReason,
+    BulkInput, BulkOptions, BulkOutcome, BulkPlan, ChunkOutcome, ChunkStatus, DEFAULT_CHUNK_SIZE, Duplicate, Existing,
+    NewAccount, SkipReason,
 };
-pub use client::{Client, ClientBuilder, Deleted, NewCourseAccount};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Deleted, NewCourseAccount};
 pub use close::{CloseOutcome, CloseReport, CloseStatus};
 pub use courses::{Course, EndedAccount, EndedCourse};
-pub use email::{EmailKey, EmailProblem, check_email};
+pub use email::{EmailKey, EmailProblem, as_sent, check_email, is_invisible};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,
     Result, UnknownOutcome,
@@ -42,9 +44,9 @@ pub use filter::Filter;
 pub use generated::types::CourseAccount;
 pub use generated::types::MarketplaceCourseAccountsOrderingField as OrderingField;
 pub use ordering::{Direction, Ordering};
-pub use pagination::{AccountStream, Page};
+pub use pagination::{AccountStream, Link, MAX_PAGE_SIZE, Page, parse_link_header};
 pub use reconcile::{EmailStatus, Reconciliation, Standing};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
 pub use state::CourseAccountState;
 pub use sync::SyncPlan;
 pub use wait::{WaitOptions, WaitProgress, WaitReport};

@@ -48,7 +48,7 @@ pub struct Link {
 /// Parses a `Link` header value. Malformed entries are skipped, never a panic.
 ///
 /// ```
-/// use waldur_course_accounts::pagination::parse_link_header;
+/// use waldur_course_accounts::parse_link_header;
 /// let links = parse_link_header(r#"<https://w.example/api/x/?page=1>; rel="first", <https://w.example/api/x/?page=2>; rel="next""#);
 /// assert_eq!(links[1].target, "https://w.example/api/x/?page=2");
 /// assert_eq!(links[1].rels, ["next"]);

@@ -1,24 +1,27 @@
-//! Making a project match a roster, as a plan first: who gets an account, whose account is closed,
-//! who is left as they are. [`SyncPlan`] only decides (from a [`Reconciliation`], one complete read
-//! of the project); the caller shows it, asks, and then applies it: the creates through the bulk path
-//! ([`crate::BulkPlan`]), re-admissions through the single create, the closes through
-//! [`Client::close_each`](crate::Client::close_each).
-//!
-//! Its rules, each one a promise to the admin:
-//! - a student on the roster is never closed, under whichever spelling the roster and the account
-//!   use ([`crate::EmailKey`]: the reconciliation matched them by key);
-//! - a student with only Closed accounts is re-admitted (a new account, through the single create,
-//!   which Waldur allows, since bulk create skips every address with an account) only when asked;
-//! - an open account (OK or Erred) whose student is on no roster line is closed; a Pending one cannot
-//!   be closed yet (Waldur allows closing in OK or Erred only) and is reported; an account without an
-//!   address is left alone (nothing says whose it is);
-//! - a roster student with more than one open account is reported, and none of them closed: which
-//!   one the student uses is for the admin to say.
+//! Making a project match a roster, as a plan first: who gets an account, whose account is closed, who
+//! is left as they are. The rules are documented on the public items (what docs.rs shows).
 
 use crate::generated::types::CourseAccount;
 use crate::reconcile::{Reconciliation, Standing};
 use crate::state::CourseAccountState;
 
+/// Making a project match a roster, as a plan first: who gets an account, whose account is closed,
+/// who is left as they are. [`SyncPlan`] only decides (from a [`Reconciliation`], one complete read
+/// of the project); the caller shows it, asks, and then applies it: the creates through the bulk path
+/// ([`crate::BulkPlan`]), re-admissions through the single create, the closes through
+/// [`Client::close_each`](crate::Client::close_each).
+///
+/// Its rules, each one a promise to the admin:
+/// - a student on the roster is never closed, under whichever spelling the roster and the account
+///   use ([`crate::EmailKey`]: the reconciliation matched them by key);
+/// - a student with only Closed accounts is re-admitted (a new account, through the single create,
+///   which Waldur allows, since bulk create skips every address with an account) only when asked;
+/// - an open account (OK or Erred) whose student is on no roster line is closed; a Pending one cannot
+///   be closed yet (Waldur allows closing in OK or Erred only) and is reported; an account without an
+///   address is left alone (nothing says whose it is);
+/// - a roster student with more than one open account is reported, and none of them closed: which
+///   one the student uses is for the admin to say.
+///
 /// What a sync will do.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]

@@ -1,14 +1,5 @@
-//! Waiting until the accounts a bulk create made are ready. Since Waldur 8.0.6 `create_bulk` answers
-//! with `Pending` rows and a background task (waldur-mastermind `marketplace/tasks.py`,
-//! `create_course_account_task`) makes each `OK` (with a username) or `Erred` (with `error_message`);
-//! where the course service is switched off, rows stay `Pending` for good, so a wait needs a deadline.
-//! Waldur's own web page polls the whole list every 3 s with no deadline.
-//!
-//! Here polling stays cheap whatever the project's size: one full read to see where the accounts
-//! stand, then only count requests (`HEAD` with `state=Pending`, one round trip and no body) with a
-//! growing interval, and a full read again only when the count says the accounts waited for may all
-//! be settled (and at the deadline). With a list of emails, Pending accounts of other students are
-//! not waited for: the first read counts them, and the count is compared against that.
+//! Waiting until the accounts a bulk create made are ready. The rules are documented on the public
+//! items (what docs.rs shows).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,6 +14,18 @@ use crate::filter::Filter;
 use crate::generated::types::CourseAccount;
 use crate::state::CourseAccountState;
 
+/// Waiting until the accounts a bulk create made are ready. Since Waldur 8.0.6 `create_bulk` answers
+/// with `Pending` rows and a background task (waldur-mastermind `marketplace/tasks.py`,
+/// `create_course_account_task`) makes each `OK` (with a username) or `Erred` (with `error_message`);
+/// where the course service is switched off, rows stay `Pending` for good, so a wait needs a deadline.
+/// Waldur's own web page polls the whole list every 3 s with no deadline.
+///
+/// Here polling stays cheap whatever the project's size: one full read to see where the accounts
+/// stand, then only count requests (`HEAD` with `state=Pending`, one round trip and no body) with a
+/// growing interval, and a full read again only when the count says the accounts waited for may all
+/// be settled (and at the deadline). With a list of emails, Pending accounts of other students are
+/// not waited for: the first read counts them, and the count is compared against that.
+///
 /// How [`Client::wait_until_settled`] waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

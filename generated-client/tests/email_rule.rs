@@ -1,4 +1,4 @@
-//! The email rule (`waldur_course_accounts::email`) on arbitrary text: it never panics, its reasons
+//! The email rule (`waldur_course_accounts::check_email` and `EmailKey`) on arbitrary text: it never panics, its reasons
 //! never repeat the address or carry a control character, and every spelling a person would take for
 //! the same address has one key.
 

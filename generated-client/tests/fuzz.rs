@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use waldur_course_accounts::ErrorBody;
-use waldur_course_accounts::pagination::parse_link_header;
+use waldur_course_accounts::parse_link_header;
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
