@@ -158,8 +158,10 @@ async fn list_json_stopped_by_sigterm_is_still_a_closed_array() {
     let proxy = slow(&waldur, "GET", "/api/marketplace-course-accounts/", Duration::from_millis(100)).await;
     let mut command = cli(&waldur, &["list", "--format", "json", "--page-size", "5"]);
     command.env("WALDUR_URL", proxy.base_url());
-    // It prints nothing before the end (its output is buffered): the signal comes at a time.
-    let out = run_and_signal_at(command, Duration::from_millis(1200), libc::SIGTERM).await;
+    // It prints nothing before the end (its output is buffered): the signal comes once the server has
+    // answered a few pages.
+    let listing = || proxy.injected().len() >= 3;
+    let out = run_and_signal_when(command, listing, Duration::from_millis(200), libc::SIGTERM).await;
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("well-formed JSON");
     assert!(!listed.is_empty() && listed.len() < 300, "{}", listed.len());
@@ -202,8 +204,10 @@ async fn an_interrupt_before_anything_was_sent_says_so_and_writes_the_report() {
     let proxy = slow(&waldur, "GET", "/api/marketplace-course-accounts/", Duration::from_secs(5)).await;
     let mut command = cli(&waldur, &["import", "--project", &project(), &roster, "--report", report.to_str().unwrap()]);
     command.env("WALDUR_URL", proxy.base_url());
-    // Nothing is printed while the project is read (5 s here): the signal comes at a time.
-    let out = run_and_signal_at(command, Duration::from_millis(800), libc::SIGTERM).await;
+    // Nothing is printed while the project is read (5 s here): the signal comes once the server has
+    // the read.
+    let reading = || !proxy.injected().is_empty();
+    let out = run_and_signal_when(command, reading, Duration::from_millis(200), libc::SIGTERM).await;
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("nothing was sent"), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();

@@ -108,12 +108,22 @@ pub async fn run_and_signal(mut command: Command, after: std::time::Duration, si
     output
 }
 
-/// Runs `command` and sends it `signal` `after` it started (for a command that prints nothing
-/// before the moment the signal is for), then waits for it.
-pub async fn run_and_signal_at(mut command: Command, after: std::time::Duration, signal: i32) -> Output {
+/// Runs `command`, sends it `signal` once `ready` says so (checked every 20 ms, for at most 30 s;
+/// e.g. the server has seen its first request, for a command that prints nothing before the moment
+/// the signal is for) and `after` more, then waits for it.
+pub async fn run_and_signal_when(
+    mut command: Command,
+    ready: impl Fn() -> bool,
+    after: std::time::Duration,
+    signal: i32,
+) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = command.spawn().unwrap();
     let pid = child.id() as i32;
+    let started = std::time::Instant::now();
+    while !ready() && started.elapsed() < std::time::Duration::from_secs(30) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     tokio::time::sleep(after).await;
     // SAFETY: kill(2) with the pid of a child this test started and has not waited for yet.
     unsafe { libc::kill(pid, signal) };
