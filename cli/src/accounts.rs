@@ -62,7 +62,7 @@ pub struct RetryArgs {
 
 pub async fn list(client: &Client, args: ListArgs) -> Outcome {
     let filter = args.filter.to_filter()?;
-    let fields = if args.fields.is_empty() { None } else { Some(output::fields(&args.fields)?) };
+    let fields = Some(output::fields(&args.fields)?).filter(|f| !f.is_empty());
     let mut writer = AccountWriter::with_fields(output::resolve(args.format), fields)?;
     let mut accounts = client.list_with_page_size(filter, args.page_size);
     loop {

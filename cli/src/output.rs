@@ -155,6 +155,8 @@ pub const FIELDS: [&str; 19] = [
 pub fn fields(names: &[String]) -> Result<Vec<&'static str>, Failure> {
     names
         .iter()
+        // `email,username,` (a trailing comma) names two fields, not an empty third.
+        .filter(|name| !name.trim().is_empty())
         .map(|name| {
             FIELDS.iter().find(|f| f.eq_ignore_ascii_case(name.trim())).copied().ok_or_else(|| {
                 Failure::Error(format!(

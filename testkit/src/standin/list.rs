@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Account, DEFAULT_PAGE_SIZE, Flavour, MAX_PAGE_SIZE, ORDERING_KEYS, State, Waldur, detail};
+use super::validate::detail;
+use super::{Account, DEFAULT_PAGE_SIZE, Flavour, MAX_PAGE_SIZE, ORDERING_KEYS, State, Waldur};
 use crate::http::{HttpRequest, HttpResponse};
 
 impl Waldur {

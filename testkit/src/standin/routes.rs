@@ -19,7 +19,8 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
-use super::{Flavour, LIST_PATH, Waldur, detail, django_not_found, method_not_allowed};
+use super::validate::{detail, django_not_found, method_not_allowed};
+use super::{Flavour, LIST_PATH, Waldur};
 use crate::http::{HttpRequest, HttpResponse};
 
 /// The data as every route reaches it.
