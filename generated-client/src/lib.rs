@@ -10,6 +10,7 @@ mod bulk;
 mod client;
 mod close;
 mod courses;
+mod drf_body;
 mod email;
 mod error;
 mod filter;
