@@ -159,7 +159,7 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !rows.is_empty() {
-        crate::import::create(client, args.chunk_size as usize, (bulk, &found), &rows, ledger).await?;
+        crate::import::create(client, args.chunk_size as usize, bulk, &rows, ledger).await?;
     }
     readmit(client, project, &plan.to_readmit, ledger).await?;
     close(client, &plan, args.concurrency as usize, ledger).await?;

@@ -57,6 +57,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 unsettled += n;
                 println!("chunk {i}: refused, nothing created ({n} emails): {e}")
             }
+            ChunkStatus::Busy { retry_in, .. } => {
+                println!(
+                    "chunk {i}: the server is busy ({n} emails, nothing created); sending it again in {retry_in:?}"
+                );
+                tokio::time::sleep(*retry_in).await;
+                continue;
+            }
             ChunkStatus::NotAttempted => {
                 unsettled += n;
                 println!("chunk {i}: not attempted ({n} emails)")

@@ -49,17 +49,53 @@ impl From<String> for NewAccount {
 
 /// How [`Client::create_bulk`] splits and proceeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BulkOptions {
     /// Emails per request (at least 1).
     pub chunk_size: usize,
     /// Stop at the first chunk that was refused or whose outcome is unknown (the rest is reported as
     /// not attempted); default true.
     pub stop_on_error: bool,
+    /// Sends of one chunk a server too busy to act may refuse (429, 503: [`Error::busy_refusal`]),
+    /// the first included, before the refusal stands; default 5. Sending such a chunk again cannot
+    /// make an account twice: the server made none.
+    pub busy_tries: u32,
+    /// The longest wait for a busy server before a chunk is sent again; a server asking for more
+    /// (`Retry-After`) gets the refusal reported instead. Default 120 s.
+    pub longest_busy_wait: std::time::Duration,
 }
 
 impl Default for BulkOptions {
     fn default() -> Self {
-        BulkOptions { chunk_size: DEFAULT_CHUNK_SIZE, stop_on_error: true }
+        BulkOptions {
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            stop_on_error: true,
+            busy_tries: 5,
+            longest_busy_wait: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
+impl BulkOptions {
+    /// The defaults with another chunk size.
+    pub fn chunks_of(chunk_size: usize) -> BulkOptions {
+        BulkOptions { chunk_size, ..BulkOptions::default() }
+    }
+
+    /// The same, going on past a refused or uncertain chunk (`stop_on_error` false).
+    pub fn going_on_after_errors(mut self) -> BulkOptions {
+        self.stop_on_error = false;
+        self
+    }
+
+    /// How long to wait before sending again a chunk refused with `error` on its send number `tries`
+    /// (1 for the first), if at all: only a busy refusal qualifies; its `Retry-After`, else 1, 2, 4,
+    /// 8 s; not after `busy_tries` sends, nor longer than `longest_busy_wait`.
+    pub fn busy_wait(&self, error: &Error, tries: u32) -> Option<std::time::Duration> {
+        let refusal = error.busy_refusal()?;
+        let backoff = std::time::Duration::from_secs(1 << tries.saturating_sub(1).min(3));
+        let wait = refusal.retry_after.unwrap_or(backoff);
+        (tries < self.busy_tries && wait <= self.longest_busy_wait).then_some(wait)
     }
 }
 
@@ -242,6 +278,18 @@ pub enum ChunkStatus {
     Uncertain(Error),
     /// The server refused the chunk (a 4xx, 501, 503, ...): nothing of it was created.
     Refused(Error),
+    /// The server was too busy to act (429, 503) and nothing of the chunk was created; the stream
+    /// sends it again when next polled, as send number `next_try` of [`BulkOptions::busy_tries`]. Wait
+    /// `retry_in` before polling ([`Client::create_bulk`] does). Not a final outcome: the same chunk
+    /// comes again.
+    Busy {
+        /// The refusal.
+        error: Error,
+        /// How long the server asked to wait (or the back-off).
+        retry_in: std::time::Duration,
+        /// The send that comes next, 2 for the first repeat.
+        next_try: u32,
+    },
     /// Not sent, because an earlier chunk was refused or uncertain and `stop_on_error` is set.
     NotAttempted,
 }
@@ -261,6 +309,7 @@ impl ChunkStatus {
     pub fn error(&self) -> Option<&Error> {
         match self {
             ChunkStatus::Unreadable(e) | ChunkStatus::Uncertain(e) | ChunkStatus::Refused(e) => Some(e),
+            ChunkStatus::Busy { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -357,7 +406,15 @@ impl Client {
     {
         let plan = self.plan_bulk(project, BulkInput::new(accounts)?).await?;
         let (duplicates, existing) = (plan.duplicates().to_vec(), plan.existing.clone());
-        let chunks = self.create_bulk_stream(plan, options).collect().await;
+        let mut stream = std::pin::pin!(self.create_bulk_stream(plan, options));
+        let mut chunks = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk.status {
+                // Waited out here; the same chunk comes again.
+                ChunkStatus::Busy { retry_in, .. } => tokio::time::sleep(retry_in).await,
+                _ => chunks.push(chunk),
+            }
+        }
         Ok(BulkOutcome { chunks, duplicates, existing })
     }
 
@@ -374,7 +431,9 @@ impl Client {
 
     /// The chunks of a bulk create as they finish, in order. Dropping the stream stops the run: the
     /// chunks already yielded are final; a chunk in flight when it was dropped has an unknown outcome
-    /// (its emails are the next ones after the last yielded chunk: [`Client::reconcile`] them).
+    /// (its emails are the next ones after the last yielded chunk: [`Client::reconcile`] them). A
+    /// chunk a busy server refused comes as [`ChunkStatus::Busy`] first: wait its `retry_in`, then
+    /// poll again to send it again (or drop the stream: nothing of it was created).
     pub fn create_bulk_stream(
         &self,
         plan: BulkPlan,
@@ -383,9 +442,13 @@ impl Client {
         let project = plan.project;
         let chunks: VecDeque<Vec<NewAccount>> =
             plan.to_send.accounts.chunks(options.chunk_size.max(1)).map(<[NewAccount]>::to_vec).collect();
-        let state = (self.clone(), chunks, 0usize, false, options.stop_on_error);
-        stream::unfold(state, move |(client, mut chunks, number, stopped, stop_on_error)| async move {
-            let chunk = chunks.pop_front()?;
+        let options = options.clone();
+        // The state: the chunks left (the front one with the sends it has had), the next chunk's
+        // number, and whether an error stopped the run.
+        let chunks: VecDeque<(Vec<NewAccount>, u32)> = chunks.into_iter().map(|c| (c, 1)).collect();
+        let state = (self.clone(), chunks, 0usize, false, options);
+        stream::unfold(state, move |(client, mut chunks, number, stopped, options)| async move {
+            let (chunk, tries) = chunks.pop_front()?;
             let emails: Vec<String> = chunk.iter().map(|a| a.email.clone()).collect();
             let status = if stopped {
                 ChunkStatus::NotAttempted
@@ -398,6 +461,15 @@ impl Client {
                             emails.iter().filter(|e| !returned.contains(&EmailKey::of(e))).cloned().collect();
                         ChunkStatus::Created { accounts, not_returned }
                     }
+                    Err(e) if options.busy_wait(&e, tries).is_some() => {
+                        let retry_in = options.busy_wait(&e, tries).unwrap_or_default();
+                        chunks.push_front((chunk, tries + 1));
+                        let busy = ChunkStatus::Busy { error: e, retry_in, next_try: tries + 1 };
+                        return Some((
+                            ChunkOutcome { number, emails, status: busy },
+                            (client, chunks, number, stopped, options),
+                        ));
+                    }
                     Err(e) => {
                         let status = ChunkStatus::of_error(e);
                         tracing::warn!(chunk = number, emails = emails.len(), status = ?std::mem::discriminant(&status), "bulk create chunk not plainly created");
@@ -405,9 +477,9 @@ impl Client {
                     }
                 }
             };
-            let stop =
-                stopped || (stop_on_error && matches!(status, ChunkStatus::Refused(_) | ChunkStatus::Uncertain(_)));
-            Some((ChunkOutcome { number, emails, status }, (client, chunks, number + 1, stop, stop_on_error)))
+            let stop = stopped
+                || (options.stop_on_error && matches!(status, ChunkStatus::Refused(_) | ChunkStatus::Uncertain(_)));
+            Some((ChunkOutcome { number, emails, status }, (client, chunks, number + 1, stop, options)))
         })
     }
 

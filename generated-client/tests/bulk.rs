@@ -7,7 +7,7 @@ mod support;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use support::*;
-use waldur_course_accounts::{BulkInput, BulkOptions, ChunkStatus, Error, SkipReason};
+use waldur_course_accounts::{BulkInput, BulkOptions, ChunkOutcome, ChunkStatus, Error, SkipReason};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -143,7 +143,7 @@ async fn continuing_past_a_refusal_and_reporting_emails_already_present() {
     let mut input = emails(30);
     input[3] = "blocked@example.edu".into();
     input[25] = "dup25@example.edu".into();
-    let options = BulkOptions { chunk_size: 10, stop_on_error: false };
+    let options = BulkOptions::chunks_of(10).going_on_after_errors();
     let outcome = client(&server).create_bulk(project(), input, &options).await.unwrap();
     assert_eq!(outcome.refused_emails().count(), 10);
     assert_eq!(outcome.created().count(), 19);
@@ -206,7 +206,7 @@ async fn a_2xx_whose_body_does_not_decode_is_done_not_failed() {
 #[tokio::test]
 async fn a_500_leaves_the_chunk_uncertain() {
     let server = answering(ResponseTemplate::new(500).set_body_string("Server Error (500)")).await;
-    let options = BulkOptions { chunk_size: 2, stop_on_error: true };
+    let options = BulkOptions::chunks_of(2);
     let outcome = client(&server).create_bulk(project(), emails(4), &options).await.unwrap();
     assert!(matches!(outcome.chunks[0].status, ChunkStatus::Uncertain(_)), "{outcome:?}");
     assert!(matches!(outcome.chunks[1].status, ChunkStatus::NotAttempted), "{outcome:?}");
@@ -219,7 +219,7 @@ async fn a_500_leaves_the_chunk_uncertain() {
 async fn the_stream_yields_each_chunk_as_it_finishes_and_stops_when_dropped() {
     let server = server().await;
     let input = BulkInput::new(emails(50)).unwrap();
-    let options = BulkOptions { chunk_size: 10, stop_on_error: true };
+    let options = BulkOptions::chunks_of(10);
     let client = client(&server);
     let plan = client.plan_bulk(project(), input).await.unwrap();
     let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
@@ -304,4 +304,53 @@ async fn the_plan_sends_nothing_the_project_has_an_account_for_and_says_why() {
     );
     assert_eq!(outcome.created().count(), 1);
     assert_eq!(outcome.not_returned_emails().count(), 0);
+}
+
+/// A server too busy to act (429 with `Retry-After`, then 503) refused the chunk and made nothing:
+/// the client sends it again after the wait it asked for, and the stream says so first (`Busy`).
+#[tokio::test]
+async fn a_chunk_a_busy_server_refused_is_sent_again_after_its_wait() {
+    let server = MockServer::start().await;
+    project_holding(&server, json!([])).await;
+    let bulk = format!("{LIST}create_bulk/");
+    Mock::given(method("POST"))
+        .and(path(bulk.as_str()))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"detail": "Request was throttled."})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(bulk.as_str()))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path(bulk.as_str())).respond_with(FakeBulk).mount(&server).await;
+    let busy = client(&server);
+    let plan = busy.plan_bulk(project(), BulkInput::new(emails(3)).unwrap()).await.unwrap();
+    let items: Vec<_> = busy.create_bulk_stream(plan, &BulkOptions::default()).collect().await;
+    let kinds: Vec<String> = items
+        .iter()
+        .map(|c| match &c.status {
+            ChunkStatus::Busy { retry_in, next_try, .. } => format!("busy {}s try {next_try}", retry_in.as_secs()),
+            ChunkStatus::Created { accounts, .. } => format!("created {}", accounts.len()),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["busy 1s try 2", "busy 2s try 3", "created 3"], "Retry-After, then the back-off");
+    assert_eq!(sent(&server).await.len(), 3);
+
+    // create_bulk waits them out itself; past `busy_tries` the refusal stands.
+    let server = answering(ResponseTemplate::new(503)).await;
+    let mut options = BulkOptions::chunks_of(10);
+    options.busy_tries = 2;
+    let started = std::time::Instant::now();
+    let outcome = client(&server).create_bulk(project(), emails(3), &options).await.unwrap();
+    assert!(matches!(outcome.chunks[..], [ChunkOutcome { status: ChunkStatus::Refused(_), .. }]), "{outcome:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "it waited once");
+    assert_eq!(sent(&server).await.len(), 2);
 }

@@ -1,9 +1,10 @@
-//! The HTTP side of the testkit's servers (the stand-in, the replay, the recording proxy), on axum:
+//! The HTTP side of the stand-in (and of servers built beside it: contract-tests' replay and
+//! recording proxy, the benchmark's), on axum:
 //! [`Server`] serves an axum [`Router`] on an address of the caller's choice until dropped; handlers
 //! take a request whole as an [`HttpRequest`] (an extractor that refuses nothing, so no answer of
 //! axum's own ever replaces Waldur's) and answer a whole [`HttpResponse`]. [`answer`] runs a router on
 //! one request without a socket: that is how [`Waldur::handle`](crate::Waldur::handle), and so the
-//! behaviour tests and `reproduce`, reach the very routes the server serves.
+//! behaviour tests and contract-tests' `reproduce`, reach the very routes the server serves.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -6,9 +6,12 @@
 //!   bodies, states, 404/405/409; a course service that settles Pending rows after a delay
 //!   ([`Provisioning`], off by default) and a term of several courses around a day ([`Waldur::term`]).
 //!   It keeps a log of the requests it answered, so a test can prove what was (not) sent.
-//! - [`replay`]: a strict server that answers only recorded exchanges ([`recording`] is their format),
-//!   and [`reproduce`], which replays recordings against the stand-in.
+//!   [`Waldur::import`] adds an account from a server's JSON answer.
 //! - [`faults`]: a seeded fault-injecting proxy to put between a client and the stand-in.
+//! - [`http`]: the HTTP side the stand-in is built on (requests, responses, a server on axum).
+//!
+//! The recording format, the strict replay server and the `waldur-mock` binary belong to this
+//! repository's contract tests (package `contract-tests`, `tests/contract/`), not to this crate.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,9 +24,6 @@
 
 pub mod faults;
 pub mod http;
-pub mod recording;
-pub mod replay;
-pub mod reproduce;
 pub mod standin;
 
 pub use standin::{Flavour, LoggedRequest, Provisioning, StandIn, Waldur};

@@ -302,29 +302,6 @@ impl Waldur {
         Ok(true)
     }
 
-    /// What `cargo xtask mock` serves: the seeded projects, no generated accounts, and every account a
-    /// successful recorded response shows, in the state it was first seen in; any token is accepted.
-    pub fn from_recordings(flavour: Flavour, scenarios: &[crate::recording::Scenario]) -> Result<Waldur, String> {
-        let mut waldur = Waldur::seeded(flavour, 0);
-        waldur.accept_any_token = true;
-        for scenario in scenarios {
-            for (path, recorded) in &scenario.recordings {
-                let Some(body) = recorded.response.body.as_ref().filter(|_| recorded.response.status < 300) else {
-                    continue;
-                };
-                let accounts: Vec<&Value> = match body {
-                    Value::Array(items) => items.iter().collect(),
-                    object if object.get("uuid").is_some() => vec![object],
-                    _ => continue,
-                };
-                for account in accounts {
-                    waldur.import(account).map_err(|why| format!("{}: {why}", path.display()))?;
-                }
-            }
-        }
-        Ok(waldur)
-    }
-
     /// `n` accounts, all OK, all in the course project: the benchmark's data.
     pub fn synthetic(flavour: Flavour, n: usize) -> Waldur {
         let mut w = Waldur::seeded(flavour, 0);

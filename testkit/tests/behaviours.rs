@@ -220,7 +220,7 @@ fn ordering_is_one_comma_joined_value_with_nulls_last() {
 #[test]
 fn default_order_is_created() {
     let mut w = v81(3);
-    // Rows imported out of order (as `from_recordings` may) still list oldest first.
+    // Rows imported out of order (as `waldur-mock`'s seeding from the recordings may) still list oldest first.
     let last = w.accounts.len() - 1;
     w.accounts[last].created -= chrono::Duration::days(1);
     let uuid = w.accounts[last].uuid.simple().to_string();

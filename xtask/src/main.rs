@@ -45,7 +45,7 @@ enum Command {
     /// contract-tests; `cargo xtask record --help` for its options). Never in CI.
     Record(Passed),
     /// Serve a stand-in Waldur on loopback seeded from the recordings, to try the client without a
-    /// server (`waldur-mock` of the testkit; `--strict` serves only the recorded exchanges).
+    /// server (`waldur-mock` of contract-tests; `--strict` serves only the recorded exchanges).
     Mock(Passed),
 }
 
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         Command::WholeApi(args) => whole_api::run(args),
         Command::Bench(p) => delegate::run("bench", "bench", true, &p.args),
         Command::Record(p) => delegate::run("contract-tests", "record", false, &p.args),
-        Command::Mock(p) => delegate::run("waldur-course-accounts-testkit", "waldur-mock", false, &p.args),
+        Command::Mock(p) => delegate::run("contract-tests", "waldur-mock", false, &p.args),
     };
     exit::code(outcome)
 }

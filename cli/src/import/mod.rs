@@ -179,7 +179,7 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !to_create.is_empty() {
-        create(client, args.chunk_size as usize, (plan, &found), &to_create, ledger).await?;
+        create(client, args.chunk_size as usize, plan, &to_create, ledger).await?;
         check_after(client, args.source.project, ledger).await;
     }
     ledger.write(true)?;

@@ -5,9 +5,7 @@
 use std::io::IsTerminal;
 
 use futures::StreamExt;
-use waldur_course_accounts::{
-    BulkInput, BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, Error, Reconciliation, Uuid,
-};
+use waldur_course_accounts::{BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, Client, CourseAccount, Error, Uuid};
 
 use super::ledger::{Entry, Ledger, Status};
 use crate::connect::explain;
@@ -16,17 +14,18 @@ use crate::shown::shown;
 use crate::{Failure, Outcome, interrupt};
 
 /// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
-/// as it arrives. A chunk the server refused without doing anything because it is busy (429, 503) is
-/// waited out and sent again (see [`wait_out`]); while it waits, no other chunk is sent, which is
-/// what a rate limit asks for.
+/// as it arrives. A chunk the server refused without doing anything because it is busy (429, 503)
+/// comes from the client as [`ChunkStatus::Busy`] (the rule, tries and longest wait are the
+/// client's [`BulkOptions::busy_wait`]): it is waited out here, where a signal can end the wait, and
+/// the client sends it again; meanwhile no other chunk is sent, which is what a rate limit asks for.
 pub(crate) async fn create(
     client: &Client,
     chunk_size: usize,
-    (plan, found): (BulkPlan, &Reconciliation),
+    plan: BulkPlan,
     rows: &[Row],
     ledger: &mut Ledger,
 ) -> Outcome {
-    let options = BulkOptions { chunk_size, stop_on_error: false };
+    let options = BulkOptions::chunks_of(chunk_size).going_on_after_errors();
     let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
     let progress = Progress::new(rows.len() as u64);
     let mut last_write = std::time::Instant::now();
@@ -45,35 +44,23 @@ pub(crate) async fn create(
                 chunks.next().await
             }
         };
-        let Some(mut chunk) = next else { break };
+        let Some(chunk) = next else { break };
         let number = chunk.number;
-        let mut tries = 1;
-        while let ChunkStatus::Refused(error) = &chunk.status
-            && let Some(wait) = wait_out(error, tries)
-        {
+        if let ChunkStatus::Busy { error, retry_in, next_try } = &chunk.status {
             progress.say(&format!(
-                "chunk {}: refused, nothing was created ({}); sending it again in {} s (try {} of {REFUSAL_TRIES})",
+                "chunk {}: refused, nothing was created ({}); sending it again in {} s (try {next_try} of {})",
                 number + 1,
                 explain(error),
-                wait.as_secs_f64().ceil(),
-                tries + 1
+                retry_in.as_secs_f64().ceil(),
+                options.busy_tries
             ));
             let emails: Vec<&str> = chunk.emails.iter().map(String::as_str).collect();
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(*retry_in) => {}
                 // Nothing of this chunk was done (the server refused it): it is not attempted.
                 _ = interrupt::wait() => return interrupt(ledger, &progress, &emails),
             }
-            let again = BulkPlan::new(BulkInput::new(chunk.emails.iter().cloned())?, found);
-            let mut resent = Box::pin(client.create_bulk_stream(again, &options));
-            let next = tokio::select! {
-                biased;
-                next = resent.next() => next,
-                _ = interrupt::wait() => resent.next().await,
-            };
-            let Some(again) = next else { break };
-            chunk = again;
-            tries += 1;
+            continue;
         }
         let line = record(ledger, number, &chunk);
         progress.chunk(&line, chunk.emails.len() as u64);
@@ -128,21 +115,6 @@ pub(crate) fn what_to_check(error: &Error) -> &'static str {
         Some((400, false)) => "Check the project's settings in Waldur (a course project needs an end date).",
         _ => "Check WALDUR_TOKEN and its user's permissions on the project.",
     }
-}
-
-/// Tries of one chunk the server refused because it was busy, the first send included.
-pub(crate) const REFUSAL_TRIES: u32 = 5;
-/// A server that asks for a longer pause than this (`Retry-After`) is not waited for: the chunk is
-/// reported failed, and a later re-run sends it.
-pub(crate) const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// How long to wait before sending a refused chunk again, if at all. Only a refusal of a server too
-/// busy to act qualifies ([`Error::busy_refusal`]): sending such a chunk again cannot make an account
-/// twice, since the server made none. `Retry-After` when given, else 1, 2, 4, 8 s.
-pub(crate) fn wait_out(error: &Error, tries: u32) -> Option<std::time::Duration> {
-    let refusal = error.busy_refusal()?;
-    let wait = refusal.retry_after.unwrap_or(std::time::Duration::from_secs(1 << (tries - 1).min(3)));
-    (tries < REFUSAL_TRIES && wait <= LONGEST_WAIT).then_some(wait)
 }
 
 /// What a row of a refused chunk that was waiting to be sent again is told when a signal comes.
@@ -204,6 +176,8 @@ pub(crate) fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -
             format!("chunk {}: {} uncertain: {}", number + 1, chunk.emails.len(), shown(&e.to_string()))
         }
         ChunkStatus::NotAttempted => format!("chunk {}: not attempted", number + 1),
+        // Waited out by `create` before anything is recorded; the same chunk comes again.
+        ChunkStatus::Busy { .. } => format!("chunk {}: waiting for a busy server", number + 1),
     }
 }
 

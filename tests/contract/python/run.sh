@@ -34,7 +34,7 @@ if ! "$venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.vers
     || skip "pip install $package failed (see target/py-check-pip.log)"
 fi
 
-[ -x "$mock_bin" ] || { echo "error: no mock binary at $mock_bin (cargo build --package waldur-course-accounts-testkit --bin waldur-mock)" >&2; exit 2; }
+[ -x "$mock_bin" ] || { echo "error: no mock binary at $mock_bin (cargo build --package contract-tests --bin waldur-mock)" >&2; exit 2; }
 
 # A fresh process is a fresh state: the stand-in keeps everything in memory, seeded from the recordings.
 log=target/py-check-mock.log

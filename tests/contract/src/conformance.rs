@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use waldur_course_accounts_testkit::recording::Recording;
+use crate::recording::Recording;
 
 /// Stands in for `{{base_url}}` while validating (so `format: uri` sees a real URL).
 const VALIDATION_BASE: &str = "http://127.0.0.1:8000";

@@ -1,15 +1,19 @@
-//! This workspace's contract tests against the recorded server: the recordings (in `recordings/`)
-//! are checked against the spec ([`conformance`]), the [`scenarios`] drive the client through them
-//! over a strict replay, and [`record`] makes them through a recording proxy. The servers themselves
-//! (stand-in Waldur, replay) are the published `waldur-course-accounts-testkit`.
+//! This workspace's contract tests against the recorded server: the recordings (in `recordings/`,
+//! their format in [`recording`]) are checked against the spec ([`conformance`]), the [`scenarios`]
+//! drive the client through them over a strict [`replay`] server, [`reproduce`] sends them to the
+//! stand-in the other way round, and [`record`] makes them through a recording proxy. The binary
+//! `waldur-mock` (`cargo xtask mock`) serves the stand-in seeded from them ([`mock`]). The stand-in
+//! Waldur itself is the published `waldur-course-accounts-testkit`.
 
 use std::path::{Path, PathBuf};
 
 pub mod conformance;
+pub mod mock;
 pub mod record;
+pub mod recording;
+pub mod replay;
+pub mod reproduce;
 pub mod scenarios;
-
-pub use waldur_course_accounts_testkit::recording;
 
 /// `tests/contract/recordings/` of this workspace.
 pub fn recordings_dir() -> PathBuf {

@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use waldur_course_accounts::Token;
+use waldur_course_accounts_testkit::http::{HttpRequest, HttpResponse, Server, handler};
 
 use crate::conformance::Contract;
-use crate::scenarios::{Context, Env, Scenario};
-use waldur_course_accounts_testkit::http::{HttpRequest, HttpResponse, Server, handler};
-use waldur_course_accounts_testkit::recording::{
+use crate::recording::{
     KEPT_REQUEST_HEADERS, KEPT_RESPONSE_HEADERS, RecordedRequest, RecordedResponse, Recording, body_value,
     redact_authorization, save_scenario,
 };
+use crate::scenarios::{Context, Env, Scenario};
 
 /// A running recording proxy.
 pub struct Recorder {

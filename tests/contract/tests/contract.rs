@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use contract_tests::conformance::Contract;
 use contract_tests::recording::{self, Recording, Scenario};
+use contract_tests::replay::{Mode, Replay};
 use contract_tests::scenarios::{self, Context, Env};
 use waldur_course_accounts::generated::types;
 use waldur_course_accounts::{ErrorBody, Token};
-use waldur_course_accounts_testkit::replay::{Mode, Replay};
 use waldur_course_accounts_testkit::standin::seed;
 use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 
@@ -202,7 +202,7 @@ async fn the_mock_serves_every_recording_so_the_examples_run_against_it() {
 async fn the_default_mock_is_the_stateful_standin_seeded_from_the_recordings() {
     use futures::TryStreamExt;
     use waldur_course_accounts::{Client, CourseAccountState, Filter};
-    let waldur = Waldur::from_recordings(Flavour::V8_1, &all()).unwrap();
+    let waldur = contract_tests::mock::from_recordings(Flavour::V8_1, &all()).unwrap();
     let seeded = waldur.accounts.len();
     assert!(seeded >= 20, "accounts from the recordings: {seeded}");
     let mock = StandIn::start(waldur).await.unwrap();
@@ -335,7 +335,7 @@ fn hand_written_state_knows_every_label_of_the_schema() {
 /// recordings' context, so a behaviour of the real server that the stand-in lacks fails here.
 #[test]
 fn every_recording_is_reproduced_by_the_standin() {
-    use waldur_course_accounts_testkit::reproduce::{Strictness, reproduce, standin_for};
+    use contract_tests::reproduce::{Strictness, reproduce, standin_for};
     let ctx = context();
     let projects = [ctx.course_project, ctx.non_course_project, ctx.project_without_end_date, ctx.foreign_project];
     let mut real = 0;
@@ -363,7 +363,7 @@ fn every_recording_is_reproduced_by_the_standin() {
 /// closed account (as the 8.1.3 Python client expects) and the empty-list message differed.
 #[test]
 fn a_real_recording_the_standin_cannot_reproduce_is_named_with_the_difference() {
-    use waldur_course_accounts_testkit::reproduce::{reproduce, standin_for};
+    use contract_tests::reproduce::{reproduce, standin_for};
     let ctx = context();
     let projects = [ctx.course_project, ctx.non_course_project, ctx.project_without_end_date, ctx.foreign_project];
     let live = |name: &str, edit: &dyn Fn(&mut Recording)| {

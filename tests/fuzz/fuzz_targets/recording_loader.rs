@@ -1,6 +1,6 @@
 //! Any recording file: parsed or refused naming the file; what parses round-trips through its stored form.
 #![no_main]
-use waldur_course_accounts_testkit::recording::Recording;
+use contract_tests::recording::Recording;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,8 +1,8 @@
 //! `waldur-mock` (run by `cargo xtask mock`): a course-accounts server on loopback to try the client,
-//! the examples and the CLI without a Waldur. By default the stateful stand-in, seeded with every
-//! account the recordings show plus a term in progress dated around today (`Waldur::add_term`: three
-//! ended courses, one ending today, two running, and the undated course), answering any filter, page
-//! size, create and close, and accepting any token; its course service is on (Pending rows settle 3 s
+//! the examples and the CLI without a Waldur. By default the testkit's stateful stand-in, seeded with
+//! every account the recordings show (`contract_tests::mock::from_recordings`) plus a term in progress
+//! dated around today (`Waldur::add_term`: three ended courses, one ending today, two running, and the
+//! undated course), answering any filter, page size, create and close, and accepting any token; its course service is on (Pending rows settle 3 s
 //! after create_bulk or retry, about one in ten Erred). `--no-term` leaves the term out; `--strict`
 //! serves only the exact recorded exchanges instead (anything else: 501 and a diff).
 //!
@@ -17,9 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use waldur_course_accounts_testkit::recording;
-use waldur_course_accounts_testkit::replay::{Mode, Replay};
-use waldur_course_accounts_testkit::{Flavour, Provisioning, StandIn, Waldur};
+use contract_tests::recording;
+use contract_tests::replay::{Mode, Replay};
+use waldur_course_accounts_testkit::{Flavour, Provisioning, StandIn};
 
 const USAGE: &str = "usage: waldur-mock [--port PORT] [--recordings DIR] [--flavour 7.8.7|8.1] [--no-term] [--strict]
 
@@ -115,7 +115,7 @@ async fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let mut waldur = match Waldur::from_recordings(args.flavour, &scenarios) {
+    let mut waldur = match contract_tests::mock::from_recordings(args.flavour, &scenarios) {
         Ok(w) => w,
         Err(why) => {
             eprintln!("error: {why}");

@@ -9,10 +9,10 @@
 //! JSON types). The stand-in's own recordings reproduce [`Strictness::Exact`]ly.
 
 use serde_json::Value;
+use waldur_course_accounts_testkit::http::HttpRequest;
+use waldur_course_accounts_testkit::{Flavour, Waldur};
 
-use crate::http::HttpRequest;
 use crate::recording::{Recording, Scenario};
-use crate::standin::Waldur;
 
 /// The host the reproduced requests name (so `url` fields and `Link` carry a known base).
 const HOST: &str = "standin.invalid";
@@ -111,7 +111,7 @@ fn map_ids(recorded: &Value, answered: &Value, ids: &mut Vec<(String, String)>) 
 /// A stand-in for reproducing another server's recordings: the seeded data (23 accounts), with the
 /// four seeded projects renamed to that server's (course, non-course, course without an end date, one
 /// the token's user may not manage: a recording context's four projects, in that order).
-pub fn standin_for(flavour: crate::Flavour, projects: [uuid::Uuid; 4]) -> Waldur {
+pub fn standin_for(flavour: Flavour, projects: [uuid::Uuid; 4]) -> Waldur {
     let mut waldur = Waldur::seeded(flavour, 23);
     for (project, uuid) in waldur.projects.iter_mut().zip(projects) {
         project.uuid = uuid;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use serde_json::{Value, json};
+use waldur_course_accounts_testkit::http::{HttpRequest, HttpResponse, Server, handler};
 
-use crate::http::{HttpRequest, HttpResponse, Server, handler};
 use crate::recording::{RecordedRequest, Recording};
 
 /// How recordings are consumed.
