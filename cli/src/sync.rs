@@ -80,12 +80,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     let _lock =
         if args.dry_run { None } else { Some(crate::lock::acquire(client.base_url().as_str(), project, "sync")?) };
     let outcome = work(client, &args, &roster, &mut ledger).await;
-    if let Err(failure) = &outcome
-        && !matches!(failure, Failure::Partial | Failure::InputRejected)
-        && let Err(e) = ledger.write(false)
-    {
-        note!("error: the report could not be written: {e}");
-    }
+    ledger.write_after(&outcome);
     outcome
 }
 

@@ -177,6 +177,18 @@ impl Ledger {
         counts
     }
 
+    /// After a run that ended in `outcome`: whatever ended it (a closed output, a signal, an error),
+    /// the report says what was done. A run that ended on its own (done, partial, invalid lines) has
+    /// written it already.
+    pub(crate) fn write_after(&self, outcome: &Outcome) {
+        if let Err(failure) = outcome
+            && !matches!(failure, Failure::Partial | Failure::InputRejected)
+            && let Err(e) = self.write(false)
+        {
+            note!("error: the report could not be written: {e}");
+        }
+    }
+
     /// Writes the report (temporary file, then rename: a reader never sees half a report).
     pub(crate) fn write(&self, finished: bool) -> Result<(), String> {
         let Some(path) = &self.report else { return Ok(()) };

@@ -81,13 +81,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         Some(crate::lock::acquire(client.base_url().as_str(), args.source.project, "import")?)
     };
     let outcome = work(client, &args, &roster, &mut ledger).await;
-    // Whatever ended the run (a closed output, a signal, an error), the report says what was done.
-    if let Err(failure) = &outcome
-        && !matches!(failure, Failure::Partial | Failure::InputRejected)
-        && let Err(e) = ledger.write(false)
-    {
-        note!("error: the report could not be written: {e}");
-    }
+    ledger.write_after(&outcome);
     // The wait reads only: it leaves the import's report as it is. Its exit code counts unless the
     // import's own says more (writes that failed: run the import again, not the wait).
     if args.wait && !args.dry_run && matches!(outcome, Ok(()) | Err(Failure::InputRejected)) {
