@@ -25,6 +25,7 @@ macro_rules! note {
 }
 
 mod accounts;
+mod ask;
 mod close;
 mod connect;
 mod courses;

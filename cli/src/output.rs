@@ -22,17 +22,20 @@ use crate::shown::{csv_cell, needs_escape, shown};
 /// One line on stdout (the `out!` macro): text from elsewhere is already [`shown`]; any control
 /// character left but the line breaks of our own text is escaped here too, as a last guard.
 pub fn line(args: std::fmt::Arguments<'_>) -> Result<(), Failure> {
-    let text = args.to_string();
-    let safe: String = text.split('\n').map(|part| shown(part).into_owned()).collect::<Vec<_>>().join("\n");
+    let safe = guarded(args);
     let mut out = std::io::stdout().lock();
     out.write_all(safe.as_bytes()).and_then(|()| out.write_all(b"\n")).map_err(write_failed)
 }
 
 /// One line on stderr (the `note!` macro), guarded as [`line`] is; a stderr that is gone is ignored.
 pub fn note(args: std::fmt::Arguments<'_>) {
-    let text = args.to_string();
-    let safe: String = text.split('\n').map(|part| shown(part).into_owned()).collect::<Vec<_>>().join("\n");
+    let safe = guarded(args);
     let _ = writeln!(std::io::stderr(), "{safe}");
+}
+
+/// A line of ours with anything from elsewhere in it escaped, our own line breaks kept.
+fn guarded(args: std::fmt::Arguments<'_>) -> String {
+    args.to_string().split('\n').map(|part| shown(part).into_owned()).collect::<Vec<_>>().join("\n")
 }
 
 /// Bytes made by this program (a completion script, the manual page) to stdout.

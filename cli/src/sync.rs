@@ -12,7 +12,6 @@
 //! "sync"`): a row per roster line and `"closed": [{"account", "email", "status", "message"}]`. A
 //! finished sync run again does nothing.
 
-use std::io::{BufRead, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
@@ -219,24 +218,15 @@ fn email_of(a: &waldur_course_accounts::CourseAccount) -> String {
 }
 
 fn confirm(plan: &SyncPlan, project: waldur_course_accounts::Uuid) -> Outcome {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::Error(
-            "refusing to change the project without confirmation: stdin is not a terminal; pass --yes".into(),
-        ));
-    }
     let question = format!(
         "Create {}, re-admit {} and close {} accounts of project {project}? [y/N] ",
         plan.to_create.len(),
         plan.to_readmit.len(),
         plan.to_close.len()
     );
-    crate::output::bytes(question.as_bytes())?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+    if crate::ask::confirm(&question, "change the project", "nothing changed")? {
         Ok(())
     } else {
-        out!("nothing changed")?;
         Err(Failure::Partial)
     }
 }
@@ -277,9 +267,8 @@ async fn readmit(
 /// starts no more and lets those in flight finish.
 async fn close(client: &Client, plan: &SyncPlan, concurrency: usize, ledger: &mut Ledger) -> Outcome {
     let stop = AtomicBool::new(false);
-    let accounts = futures::stream::iter(plan.to_close.iter().map(|a| (a.uuid, a.state.clone())))
-        .take_while(|_| std::future::ready(!stop.load(Ordering::SeqCst) && !interrupt::requested()));
-    let mut outcomes = std::pin::pin!(client.close_each(accounts, concurrency));
+    let snapshot = plan.to_close.iter().map(|a| (a.uuid, a.state.clone())).collect();
+    let mut outcomes = std::pin::pin!(crate::close::stoppable(client, snapshot, concurrency, &stop));
     let mut stopped: Option<Failure> = None;
     while let Some(outcome) = outcomes.next().await {
         let email = plan.to_close.iter().find(|a| a.uuid == outcome.uuid).map(email_of).unwrap_or_default();

@@ -144,11 +144,7 @@ pub async fn wait(
 }
 
 fn summary(done: &WaitReport) -> String {
-    let mut counts = std::collections::BTreeMap::new();
-    for a in &done.accounts {
-        *counts.entry(a.state.to_string()).or_insert(0) += 1;
-    }
-    let mut parts: Vec<String> = counts.iter().map(|(state, n)| format!("{n} {state}")).collect();
+    let mut parts: Vec<String> = done.by_state().iter().map(|(state, n)| format!("{n} {state}")).collect();
     if !done.missing.is_empty() {
         parts.push(format!("{} missing", done.missing.len()));
     }
@@ -156,10 +152,7 @@ fn summary(done: &WaitReport) -> String {
 }
 
 fn report_json(project: Uuid, roster: Option<&str>, done: &WaitReport) -> String {
-    let mut summary = std::collections::BTreeMap::new();
-    for a in &done.accounts {
-        *summary.entry(a.state.to_string()).or_insert(0usize) += 1;
-    }
+    let summary = done.by_state();
     let accounts: Vec<serde_json::Value> = done
         .accounts
         .iter()

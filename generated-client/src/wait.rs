@@ -102,6 +102,11 @@ impl WaitReport {
         self.accounts.iter().filter(move |a| &a.state == state)
     }
 
+    /// The accounts waited for, counted by state label.
+    pub fn by_state(&self) -> std::collections::BTreeMap<String, usize> {
+        by_state(&self.accounts)
+    }
+
     /// True when every account waited for is OK (Closed ones aside).
     pub fn all_ok(&self) -> bool {
         self.missing.is_empty()

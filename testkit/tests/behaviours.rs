@@ -371,6 +371,23 @@ fn create_is_201_with_location_and_a_trimmed_checked_email() {
 }
 
 #[test]
+fn an_email_is_checked_as_djangos_validator_does() {
+    let mut w = v81(0);
+    let mut field = |email: &str| {
+        let r = send(&mut w, "POST", LIST_PATH, Some(json!({"project": course(), "email": email})));
+        (r.status, json_of(&r)["email"].clone())
+    };
+    let invalid = (400, json!(["Enter a valid email address."]));
+    // The user part is an ASCII dot-atom; the domain host-name labels, the last of two or more.
+    for email in ["ädä@example.edu", "a..b@example.edu", "a\u{200B}b@example.edu", "ada@example.e", "ada@-x.edu"] {
+        assert_eq!(field(email), invalid, "{}", email.escape_debug());
+    }
+    for email in ["o'brien+x@sub.example.ac.uk", "ada@exämple.edu"] {
+        assert_eq!(field(email).0, 201, "{email}");
+    }
+}
+
+#[test]
 fn create_bulk_skips_every_email_with_an_account_in_any_state_compared_exactly() {
     let mut w = v81(0);
     w.add(0, "closed@example.edu", "", State::Closed);

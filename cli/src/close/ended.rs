@@ -75,7 +75,7 @@ pub(super) async fn ended(
     }
     if !yes {
         let question = format!("Close {} accounts of {} ended courses? [y/N] ", snapshot.len(), courses.len());
-        if !ask(&question)? {
+        if !ask(&question, "close")? {
             return Err(Failure::Partial);
         }
         // Read again: only what was shown and is still an open account of an ended course is closed
@@ -118,7 +118,9 @@ pub(super) async fn by_email(
         }
         return out!("dry run: {} accounts would be closed; nothing was sent", snapshot.len());
     }
-    if !snapshot.is_empty() && !yes && !ask(&format!("Close {} accounts of project {project}? [y/N] ", snapshot.len()))?
+    if !snapshot.is_empty()
+        && !yes
+        && !ask(&format!("Close {} accounts of project {project}? [y/N] ", snapshot.len()), "close")?
     {
         return Err(Failure::Partial);
     }

@@ -9,14 +9,13 @@
 //! output stops the closes not yet started and lets those in flight finish); `ended` has `--ended`
 //! and `--email`.
 
-use std::io::{BufRead, IsTerminal};
-
 use waldur_course_accounts::{Client, CourseAccountState, Error, Filter, Uuid};
 
 mod ended;
 mod sweep;
 
 use ended::{by_email, ended};
+pub(crate) use sweep::stoppable;
 use sweep::{Tally, closes, summarise};
 
 use crate::connect::explain;
@@ -171,13 +170,8 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
         return out!("project {project}: {} accounts, none open; nothing to close", snapshot.len());
     }
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::Error(format!(
-                "refusing to close {open} accounts of project {project} without confirmation: stdin is not a terminal; pass --yes"
-            )));
-        }
         let question = format!("Close {open} open accounts of project {project} ({} in all)? [y/N] ", snapshot.len());
-        if !ask(&question)? {
+        if !ask(&question, &format!("close {open} accounts of project {project}"))? {
             return Err(Failure::Partial);
         }
     }
@@ -187,21 +181,9 @@ async fn all(client: &Client, project: Uuid, yes: bool, concurrency: usize) -> O
     closes(client, snapshot, concurrency, &std::collections::HashMap::new()).await
 }
 
-/// Asks on the terminal; refuses without one (the caller's `--yes` skips this).
-pub(super) fn ask(question: &str) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::Error(
-            "refusing to close without confirmation: stdin is not a terminal; pass --yes".into(),
-        ));
-    }
-    crate::output::bytes(question.as_bytes())?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    let yes = matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes");
-    if !yes {
-        out!("nothing closed")?;
-    }
-    Ok(yes)
+/// Asks before closing (the caller's `--yes` skips this); `change` says what for a refusal.
+pub(super) fn ask(question: &str, change: &str) -> Result<bool, Failure> {
+    crate::ask::confirm(question, change, "nothing closed")
 }
 
 /// Why a close was refused, in the admin's words where Waldur's are about its internals (its 409

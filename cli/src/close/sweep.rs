@@ -75,9 +75,7 @@ pub(super) async fn closes(
     let total = snapshot.len();
     // Set by a signal or a closed output: no close is started after it; those in flight finish.
     let stop = AtomicBool::new(false);
-    let accounts = futures::stream::iter(snapshot)
-        .take_while(|_| std::future::ready(!stop.load(Ordering::SeqCst) && !interrupt::requested()));
-    let mut outcomes = std::pin::pin!(client.close_each(accounts, concurrency));
+    let mut outcomes = std::pin::pin!(stoppable(client, snapshot, concurrency, &stop));
     let mut tally = Tally::default();
     let mut stopped: Option<Failure> = None;
     let mut seen = 0;
@@ -128,4 +126,18 @@ pub(super) async fn closes(
         stopped = Some(Failure::Interrupted);
     }
     summarise(&tally, stopped, total - seen)
+}
+
+/// The closes of `snapshot` as a stream of outcomes that starts no close once `stop` is set or a
+/// signal has come, and ends when the closes in flight have finished (the client's `close_each` is
+/// given an input that ends). Shared with `sync`.
+pub(crate) fn stoppable<'a>(
+    client: &'a Client,
+    snapshot: Vec<(Uuid, CourseAccountState)>,
+    concurrency: usize,
+    stop: &'a AtomicBool,
+) -> impl futures::Stream<Item = waldur_course_accounts::CloseOutcome> + 'a {
+    let accounts = futures::stream::iter(snapshot)
+        .take_while(move |_| std::future::ready(!stop.load(Ordering::SeqCst) && !interrupt::requested()));
+    client.close_each(accounts, concurrency)
 }
