@@ -9,9 +9,7 @@ pub mod exhaustive;
 pub mod extract;
 pub mod fixups;
 pub mod generate;
-pub mod generic_fixups;
 pub mod load;
-pub mod measure;
 pub mod openapi;
 mod panics;
 pub mod release;
@@ -48,30 +46,12 @@ pub struct Options {
     pub fixups: Fixups,
     /// The spec's path as it is named in the header (workspace-relative, `/`-separated).
     pub spec_label: String,
-    /// Leave out operations the generator cannot handle, and report them, instead of failing.
-    pub skip_unsupported: bool,
-    /// Generate a client that stands alone (no hand-written `transport` module to plug into), for
-    /// documents other than the fragment, such as the whole Waldur API.
-    pub standalone: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            fixups: Fixups::All,
-            spec_label: DEFAULT_SPEC.to_string(),
-            skip_unsupported: false,
-            standalone: false,
-        }
+        Options { fixups: Fixups::All, spec_label: DEFAULT_SPEC.to_string() }
     }
-}
-
-/// An operation left out by `skip_unsupported`, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    pub operation: String,
-    pub pointer: String,
-    pub reason: String,
 }
 
 /// The document ready for generation.
@@ -79,7 +59,6 @@ pub struct Skipped {
 pub struct Prepared {
     pub doc: serde_json::Value,
     pub fixups: fixups::Applied,
-    pub skipped: Vec<Skipped>,
 }
 
 /// The rendered client and what it took to get there.
@@ -89,8 +68,6 @@ pub struct Rendered {
     pub code: String,
     pub fixups: fixups::Applied,
     pub operations: usize,
-    /// Operations left out (only with `skip_unsupported`).
-    pub skipped: Vec<Skipped>,
 }
 
 /// The document the client is generated from: validated, with the fixups applied. The contract tests
@@ -99,66 +76,30 @@ pub fn prepare(spec: &Spec, options: &Options) -> Result<Prepared> {
     let file = spec.path.as_path();
     validate::structure(file, &spec.value)?;
     let mut doc = spec.value.clone();
-    let version = spec.version().unwrap_or_default().to_string();
-    let mut applied = match &options.fixups {
-        Fixups::All => fixups::apply_all(file, &mut doc, &version, None)?,
-        Fixups::None => fixups::Applied::default(),
-        Fixups::Only(names) => fixups::apply_all(file, &mut doc, &version, Some(names))?,
-    };
-    if options.standalone && options.fixups != Fixups::None {
-        generic_fixups::apply_all(&mut doc, &mut applied);
-    }
-    let replaced = applied.replacements.iter().map(|(name, _)| name.clone()).collect();
-    let mut skipped = Vec::new();
-    if options.skip_unsupported {
-        let refused: Vec<(String, String, Skipped)> = openapi::operations(&doc)
-            .iter()
-            .filter_map(|op| {
-                validate::supported_operation(file, &doc, op, &replaced).err().map(|e| {
-                    let skip =
-                        Skipped { operation: op.id().to_string(), pointer: op.pointer.clone(), reason: e.message };
-                    (op.path.to_string(), op.method.to_string(), skip)
-                })
-            })
-            .collect();
-        for (path, method, skip) in refused {
-            remove_operation(&mut doc, &path, &method);
-            skipped.push(skip);
-        }
-    } else {
-        validate::supported(file, &doc, &replaced)?;
-    }
-    Ok(Prepared { doc, fixups: applied, skipped })
+    let fixups = apply_fixups(spec, &mut doc, &options.fixups)?;
+    let replaced = fixups.replacements.iter().map(|(name, _)| name.clone()).collect();
+    validate::supported(file, &doc, &replaced)?;
+    Ok(Prepared { doc, fixups })
 }
 
-/// Drops one operation (and its path item when nothing is left in it).
-pub(crate) fn remove_operation(doc: &mut serde_json::Value, path: &str, method: &str) {
-    if let Some(paths) = doc.get_mut("paths").and_then(serde_json::Value::as_object_mut)
-        && let Some(item) = paths.get_mut(path).and_then(serde_json::Value::as_object_mut)
-    {
-        item.shift_remove(method);
-        if !item.keys().any(|k| openapi::METHODS.contains(&k.as_str())) {
-            paths.shift_remove(path);
-        }
+/// Runs the fixups `which` asks for on `doc` (a copy of `spec`'s document).
+pub fn apply_fixups(spec: &Spec, doc: &mut serde_json::Value, which: &Fixups) -> Result<fixups::Applied> {
+    let version = spec.version().unwrap_or_default();
+    match which {
+        Fixups::All => fixups::apply_all(&spec.path, doc, version, None),
+        Fixups::None => Ok(fixups::Applied::default()),
+        Fixups::Only(names) => fixups::apply_all(&spec.path, doc, version, Some(names)),
     }
 }
 
-/// Loads nothing and writes nothing: document in, file contents out.
+/// Loads nothing and writes nothing: document in, file contents out. Validate, fix, generate, format.
 pub fn render(spec: &Spec, options: &Options) -> Result<Rendered> {
     let file = spec.path.as_path();
-    let version = spec.version().unwrap_or_default().to_string();
-    let Prepared { mut doc, fixups: applied, mut skipped } = prepare(spec, options)?;
-    let tokens = if options.skip_unsupported {
-        let (tokens, more) = generate::tokens_skipping(file, &mut doc, &applied, options.standalone)?;
-        skipped.extend(more);
-        tokens
-    } else {
-        generate::tokens(file, &doc, &applied, options.standalone)?
-    };
+    let Prepared { doc, fixups } = prepare(spec, options)?;
+    let tokens = generate::tokens(file, &doc, &generate::settings(&fixups))?;
     let body = generate::format(file, tokens, &exhaustive::response_only(&doc))?;
-    let operations = openapi::operations(&doc).len();
-    let code = format!("{}{body}", header(spec, options, &applied, &version, &skipped));
-    Ok(Rendered { code, fixups: applied, operations, skipped })
+    let code = format!("{}\n{body}", header(spec, &options.spec_label, &fixups, REGENERATE));
+    Ok(Rendered { code, operations: openapi::operations(&doc).len(), fixups })
 }
 
 /// Loads `spec_path` and renders it.
@@ -166,12 +107,15 @@ pub fn render_file(spec_path: &Path, options: &Options) -> Result<Rendered> {
     render(&Spec::load(spec_path)?, options)
 }
 
-fn header(spec: &Spec, options: &Options, applied: &fixups::Applied, version: &str, skipped: &[Skipped]) -> String {
+/// The `@generated` header: the command that regenerates the file, the spec and its digest, the
+/// generator's version and the fixups (one `//` line each, no blank line after them).
+pub fn header(spec: &Spec, spec_label: &str, applied: &fixups::Applied, command: &str) -> String {
+    let version = spec.version().unwrap_or_default();
     let mut h = String::new();
     h.push_str(&format!(
-        "// @generated by `{REGENERATE}`. DO NOT EDIT: change the spec or the generator, then regenerate.\n"
+        "// @generated by `{command}`. DO NOT EDIT: change the spec or the generator, then regenerate.\n"
     ));
-    h.push_str(&format!("// Spec: {} (Waldur API {version})\n", options.spec_label));
+    h.push_str(&format!("// Spec: {spec_label} (Waldur API {version})\n"));
     h.push_str(&format!("// Spec sha256: {}\n", spec.sha256));
     h.push_str(&format!(
         "// Generator: progenitor {} (codegen {}), formatted by prettyplease\n",
@@ -183,13 +127,5 @@ fn header(spec: &Spec, options: &Options, applied: &fixups::Applied, version: &s
     if !applied.fixed_upstream.is_empty() {
         h.push_str(&format!("// Fixups not needed for this release: {}\n", list(&applied.fixed_upstream)));
     }
-    if !applied.generic.is_empty() {
-        let counts: Vec<String> = applied.generic.iter().map(|(name, n)| format!("{name} ({n} places)")).collect();
-        h.push_str(&format!("// Generic fixups (whole schema): {}\n", counts.join(", ")));
-    }
-    for skip in skipped {
-        h.push_str(&format!("// Left out: {} ({}): {}\n", skip.operation, skip.pointer, skip.reason));
-    }
-    h.push('\n');
     h
 }

@@ -338,28 +338,3 @@ fn several_success_bodies_are_refused_before_generation() {
     assert!(text.contains("the success responses (200, 203) have 2 different bodies"), "{text}");
     assert!(!text.contains("panicked"), "{text}");
 }
-
-/// The generated file is formatted a chunk of items at a time (a whole-schema client's syntax tree at
-/// once took 1.2 GiB); the joins must not show: byte-identical to formatting at once, for any chunk size.
-#[test]
-fn chunked_formatting_is_byte_identical_to_formatting_the_file_at_once() {
-    let corpus = |name: &str| codegen::Spec::load(&common::root().join("codegen/tests/corpus").join(name)).unwrap();
-    let cases = [
-        (common::spec(), Options::default()),
-        (common::slice("7.8.7"), Options::default()),
-        (corpus("nullable.yaml"), Options { fixups: codegen::Fixups::None, ..Options::default() }),
-        (corpus("allof-enum.yaml"), Options { fixups: codegen::Fixups::None, ..Options::default() }),
-    ];
-    for (spec, options) in cases {
-        let prepared = codegen::prepare(&spec, &options).unwrap();
-        let tokens = codegen::generate::tokens(&spec.path, &prepared.doc, &prepared.fixups, false).unwrap();
-        let response_only = codegen::exhaustive::response_only(&prepared.doc);
-        let whole = codegen::generate::format_whole(&spec.path, tokens.clone(), &response_only).unwrap();
-        for n in [1, 2, 7, 64] {
-            let chunked = codegen::generate::format_in_chunks(&spec.path, tokens.clone(), &response_only, n).unwrap();
-            if let Some(diff) = check::drift("whole.rs", Some(&whole), &chunked) {
-                panic!("{} with chunks of {n}:\n{diff}", spec.path.display());
-            }
-        }
-    }
-}

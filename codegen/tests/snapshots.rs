@@ -19,7 +19,7 @@ fn corpus(name: &str) -> Spec {
 }
 
 fn generic(label: &str) -> Options {
-    Options { fixups: Fixups::None, spec_label: label.to_string(), ..Options::default() }
+    Options { fixups: Fixups::None, spec_label: label.to_string() }
 }
 
 #[test]

@@ -20,12 +20,6 @@ pub struct Args {
     /// Skip the course-accounts fixups (for documents that are not the course-accounts fragment).
     #[arg(long)]
     no_fixups: bool,
-    /// Leave out (and report) operations the generator cannot handle instead of failing.
-    #[arg(long)]
-    skip_unsupported: bool,
-    /// Generate a client that does not plug into the hand-written crate (e.g. the whole Waldur API).
-    #[arg(long)]
-    standalone: bool,
 }
 
 pub fn run(args: Args) -> Outcome {
@@ -35,8 +29,6 @@ pub fn run(args: Args) -> Outcome {
     let options = codegen::Options {
         fixups: if args.no_fixups { codegen::Fixups::None } else { codegen::Fixups::All },
         spec_label: label(&spec),
-        skip_unsupported: args.skip_unsupported,
-        standalone: args.standalone,
     };
     let rendered = codegen::render_file(&spec, &options).map_err(workspace::relabel)?;
     if args.check {
@@ -58,9 +50,6 @@ pub fn run(args: Args) -> Outcome {
                 Err(Failure::Found)
             }
         };
-    }
-    for skip in &rendered.skipped {
-        eprintln!("skipped {} ({}): {}", skip.operation, skip.pointer, skip.reason);
     }
     let changed = codegen::write::atomic(&out, &rendered.code)?;
     let fixups = if rendered.fixups.ran.is_empty() { "none".to_string() } else { rendered.fixups.ran.join(", ") };

@@ -5,21 +5,19 @@
 use crate::exit::{Failure, Outcome};
 use crate::workspace;
 
-/// `cargo run [--release] --package PACKAGE --bin BIN -- ARGS` in the workspace, passing the exit status on.
-pub fn run(package: &str, bin: &str, release: bool, args: &[String]) -> Outcome {
+/// `cargo run --profile PROFILE --package PACKAGE --bin BIN -- ARGS` in the workspace, passing the
+/// exit status on.
+pub fn run(package: &str, bin: &str, profile: &str, args: &[String]) -> Outcome {
     let cargo = workspace::cargo();
     let mut command = std::process::Command::new(cargo);
-    command.args(["run", "--locked", "--quiet", "--package", package, "--bin", bin]);
-    if release {
-        command.arg("--release");
-    }
+    command.args(["run", "--locked", "--quiet", "--profile", profile, "--package", package, "--bin", bin]);
     let status = command.arg("--").args(args).current_dir(workspace::root()).status();
     passed_on(status, &format!("`{bin}` of {package}"))
 }
 
 /// A child's exit status as this command's outcome: success, its own code passed on, or why it could
 /// not run.
-pub fn passed_on(status: std::io::Result<std::process::ExitStatus>, what: &str) -> Outcome {
+fn passed_on(status: std::io::Result<std::process::ExitStatus>, what: &str) -> Outcome {
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(Failure::Passed(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1))),

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the workspace's task runner (alias in `.cargo/config.toml`). This file parses the
 //! arguments and dispatches; each command group is a module, the work is in the `codegen` library,
 //! and `exit` maps outcomes to exit codes. xtask depends on the generator only, never on the client
-//! it generates: `record`, `mock` and `bench` run the binaries of the crates that own them.
+//! it generates: `record`, `mock`, `bench` and `whole-api` run the binaries of the crates that own them.
 
 mod codegen_cmd;
 mod delegate;
@@ -9,7 +9,6 @@ mod exit;
 mod schema;
 mod semver;
 mod update;
-mod whole_api;
 mod workspace;
 
 use std::process::ExitCode;
@@ -36,8 +35,10 @@ enum Command {
     Update(update::Args),
     /// The crate-level semver check: cargo-semver-checks against a git revision (needs the tool installed).
     Semver(semver::Args),
-    /// Generate a whole Waldur schema into a scratch crate and compile it, with time and memory (never in CI).
-    WholeApi(whole_api::Args),
+    /// Generate a whole Waldur schema into a scratch crate and compile it, with time and memory (`whole-api`
+    /// of tests/whole-api, built with the `whole-api` profile; never in CI). Arguments go to it:
+    /// --from FILE --dir DIR --no-compile --growth
+    WholeApi(Passed),
     /// Benchmark the client against a hand-written loop and Waldur's Python client (release build of `bench`).
     /// Arguments go to it: --n 1000,10000 --runs 5 --no-python --smoke --build-time --json FILE
     Bench(Passed),
@@ -64,10 +65,10 @@ fn main() -> ExitCode {
         Command::Diff(args) => schema::diff(args),
         Command::Update(args) => update::run(args),
         Command::Semver(args) => semver::run(args),
-        Command::WholeApi(args) => whole_api::run(args),
-        Command::Bench(p) => delegate::run("bench", "bench", true, &p.args),
-        Command::Record(p) => delegate::run("contract-tests", "record", false, &p.args),
-        Command::Mock(p) => delegate::run("contract-tests", "waldur-mock", false, &p.args),
+        Command::WholeApi(p) => delegate::run("whole-api", "whole-api", "whole-api", &p.args),
+        Command::Bench(p) => delegate::run("bench", "bench", "release", &p.args),
+        Command::Record(p) => delegate::run("contract-tests", "record", "dev", &p.args),
+        Command::Mock(p) => delegate::run("contract-tests", "waldur-mock", "dev", &p.args),
     };
     exit::code(outcome)
 }

@@ -78,8 +78,6 @@ pub struct Applied {
     pub fixed_upstream: Vec<&'static str>,
     /// `(schema name, Rust type path)`: generated code uses the hand-written type instead.
     pub replacements: Vec<(String, String)>,
-    /// Generic fixups of a whole schema that ran, with how many places each changed.
-    pub generic: Vec<(&'static str, usize)>,
 }
 
 /// The repairs, in the order they run.

@@ -1,15 +1,20 @@
 //! `cargo xtask whole-api`: generate a whole Waldur schema into a scratch crate and compile it, with
-//! the time and memory each step takes, by the generator built with the `whole-api` profile. Never
-//! part of CI (minutes and gigabytes).
+//! the time and memory each step takes. xtask runs this binary built with the `whole-api` profile
+//! (Cargo.toml: dependencies optimised), so only its users wait for that build. Never part of CI
+//! (minutes and gigabytes); the crate's test renders the whole 7.9.0 schema there instead.
+//!
+//! Exit codes as xtask's: 0 done, 1 the scratch crate does not compile, 2 bad input or environment.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::exit::{Failure, Outcome};
-use crate::workspace::{self, label};
+use clap::Parser;
+use whole_api::measure;
 
-#[derive(clap::Args)]
-pub struct Args {
+#[derive(Parser)]
+#[command(name = "cargo xtask whole-api", about = "Generate a whole Waldur schema into a scratch crate and compile it")]
+struct Args {
     /// The whole schema [default: openapi/upstream/waldur-7.9.0-openapi.yaml]
     #[arg(long, alias = "schema")]
     from: Option<PathBuf>,
@@ -25,27 +30,66 @@ pub struct Args {
     growth: bool,
 }
 
+/// Why the command did not succeed.
+enum Failure {
+    /// The scratch crate does not compile (the errors are printed).
+    Found,
+    /// Bad input, I/O, a tool that cannot run.
+    Error(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Error(e.to_string())
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Found) => ExitCode::from(1),
+        Err(Failure::Error(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace root: `cargo run` sets `CARGO_MANIFEST_DIR` to this crate (`tests/whole-api`), else
+/// the nearest folder above the current directory with `openapi/` in it.
+fn root() -> PathBuf {
+    let is_root = |dir: &Path| dir.join("openapi").is_dir() && dir.join("Cargo.toml").is_file();
+    if let Some(manifest) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)
+        && let Some(root) = manifest.ancestors().nth(2).filter(|r| is_root(r))
+    {
+        return root.to_path_buf();
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf).unwrap_or(cwd)
+}
+
+/// A path as messages name it: workspace-relative with `/` when inside the workspace.
+fn label(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match absolute.strip_prefix(root()) {
+        Ok(inside) => inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        Err(_) => absolute.display().to_string(),
+    }
+}
+
+/// The cargo that runs this command (`cargo run` sets `CARGO`), for the build it starts.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 /// What the generated code needs, copied from `[workspace.dependencies]` so versions live in one
 /// place; `regress` is what typify's generated pattern checks call (the fragment has none).
 const SCRATCH_DEPENDENCIES: [&str; 6] = ["progenitor-client", "reqwest", "serde", "serde_json", "chrono", "uuid"];
 
-/// Set in the generator process that `cargo xtask whole-api` runs under the `whole-api` profile.
-const OPTIMISED: &str = "XTASK_WHOLE_API_OPTIMISED";
-
-pub fn run(args: Args) -> Outcome {
-    // The dev profile optimises nothing (every other build would pay for it); a whole schema is
-    // rendered by this same command built with the `whole-api` profile (Cargo.toml), so only its
-    // users wait for the optimised build, once.
-    if std::env::var_os(OPTIMISED).is_none() {
-        let status = std::process::Command::new(workspace::cargo())
-            .args(["run", "--locked", "--quiet", "--profile", "whole-api", "--package", "xtask", "--"])
-            .args(std::env::args_os().skip(1))
-            .env(OPTIMISED, "1")
-            .current_dir(workspace::root())
-            .status();
-        return crate::delegate::passed_on(status, "the optimised generator");
-    }
-    let root = workspace::root();
+fn run(args: Args) -> Outcome {
+    let root = root();
     let from = args.from.unwrap_or_else(|| root.join("openapi/upstream/waldur-7.9.0-openapi.yaml"));
     if args.growth {
         return growth(&root, &from);
@@ -54,13 +98,7 @@ pub fn run(args: Args) -> Outcome {
     let started = Instant::now();
     let spec = codegen::Spec::load(&from)?;
     let total = codegen::openapi::operations(&spec.value).len();
-    let options = codegen::Options {
-        fixups: codegen::Fixups::All,
-        spec_label: label(&from),
-        skip_unsupported: true,
-        standalone: true,
-    };
-    let rendered = codegen::render(&spec, &options)?;
+    let rendered = whole_api::render(&spec, &label(&from))?;
     let generation = started.elapsed();
     let src = dir.join("src");
     std::fs::create_dir_all(&src).map_err(|e| format!("{}: {e}", src.display()))?;
@@ -69,7 +107,7 @@ pub fn run(args: Args) -> Outcome {
         "#![allow(clippy::all, dead_code, unused)]\npub mod generated;\n#[path = {:?}]\npub mod ordering;\n#[path = {:?}]\npub mod state;\n#[path = {:?}]\npub mod comma;\n",
         client_src.join("ordering.rs"),
         client_src.join("state.rs"),
-        root.join("codegen/support/comma.rs")
+        root.join("tests/whole-api/support/comma.rs")
     );
     for (path, text) in [
         (dir.join("Cargo.toml"), scratch_manifest(&root)?),
@@ -84,10 +122,10 @@ pub fn run(args: Args) -> Outcome {
         generation.as_secs_f64(),
         label(&from),
         spec.version().unwrap_or("?"),
-        codegen::measure::peak_rss_kib().map(codegen::measure::mib).unwrap_or_else(|| "unknown".into()),
+        measure::peak_rss_kib().map(measure::mib).unwrap_or_else(|| "unknown".into()),
         rendered.code.lines().count()
     );
-    for (name, places) in &rendered.fixups.generic {
+    for (name, places) in &rendered.generic {
         println!("  generic fixup {name}: {places} places");
     }
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
@@ -127,7 +165,7 @@ fn scratch_manifest(root: &Path) -> Result<String, Failure> {
 /// `cargo check` of the scratch crate, with its wall time and (through `/usr/bin/time`) peak RSS.
 fn compile(dir: &Path) -> Outcome {
     let started = Instant::now();
-    let cargo = workspace::cargo();
+    let cargo = cargo();
     let time = Path::new("/usr/bin/time");
     let mut command = if time.exists() {
         let mut c = std::process::Command::new(time);
@@ -152,7 +190,7 @@ fn compile(dir: &Path) -> Outcome {
         "cargo check: {} in {:.0} s wall{}",
         if output.status.success() { "compiles" } else { "FAILS" },
         started.elapsed().as_secs_f64(),
-        peak.map(|k| format!(", peak RSS {}", codegen::measure::mib(k))).unwrap_or_default()
+        peak.map(|k| format!(", peak RSS {}", measure::mib(k))).unwrap_or_default()
     );
     if output.status.success() {
         return Ok(());
@@ -188,7 +226,7 @@ fn growth(root: &Path, from: &Path) -> Outcome {
         let file = dir.join(format!("part-{i}.yaml"));
         codegen::write::atomic(&file, &part)?;
         let out = std::process::Command::new(&me)
-            .args(["whole-api", "--no-compile", "--dir"])
+            .args(["--no-compile", "--dir"])
             .arg(dir.join(format!("crate-{i}")))
             .arg("--from")
             .arg(&file)
@@ -199,7 +237,7 @@ fn growth(root: &Path, from: &Path) -> Outcome {
         let words: Vec<&str> = line.split_whitespace().collect();
         let rss = line.split("peak RSS ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
         if !out.status.success() || words.len() < 7 {
-            return Err(Failure::from(format!("{}: {}", label(&file), String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(Failure::Error(format!("{}: {}", label(&file), String::from_utf8_lossy(&out.stderr).trim())));
         }
         println!("{:<64} {:>10} {:>9} {:>9} {:>9}", prefixes.join(" "), words[3], words[1], words[6], rss);
     }

@@ -1,12 +1,12 @@
 //! Repairs of shapes found all over Waldur's whole schema, applied when a whole schema is generated
-//! (`Options::standalone`, `cargo xtask whole-api`), not to the course-accounts fragment. Unlike the
+//! (`cargo xtask whole-api`), never to the course-accounts fragment. Unlike the
 //! fragment's fixups, each applies wherever its shape occurs and says how many places it changed:
 //! zero is not an error, since any given schema may lack the shape.
 
 use serde_json::{Value, json};
 
-use crate::fixups::Applied;
-use crate::openapi::{deref, is_json_media, operations, pascal};
+use codegen::fixups::Applied;
+use codegen::openapi::{deref, is_json_media, operations, pascal};
 
 /// A named repair of a shape that may occur anywhere.
 pub struct GenericFixup {
@@ -47,12 +47,10 @@ pub const ALL: &[GenericFixup] = &[
     },
 ];
 
-/// Runs every generic fixup; records `(name, places changed)` in `applied.generic`.
-pub fn apply_all(doc: &mut Value, applied: &mut Applied) {
-    for fixup in ALL {
-        let changed = (fixup.apply)(doc, applied);
-        applied.generic.push((fixup.name, changed));
-    }
+/// Runs every generic fixup (a type replacement goes to `applied`, beside the fragment fixups' own);
+/// returns `(name, places changed)` for each.
+pub fn apply_all(doc: &mut Value, applied: &mut Applied) -> Vec<(&'static str, usize)> {
+    ALL.iter().map(|fixup| (fixup.name, (fixup.apply)(doc, applied))).collect()
 }
 
 fn request_body_json_only(doc: &mut Value, _: &mut Applied) -> usize {
@@ -183,8 +181,8 @@ fn json_responses_without_schema_are_any_json(doc: &mut Value, _: &mut Applied) 
                     pointers.push(format!(
                         "{}/responses/{}/content/{}",
                         op.pointer,
-                        crate::openapi::escape_pointer(status),
-                        crate::openapi::escape_pointer(media)
+                        codegen::openapi::escape_pointer(status),
+                        codegen::openapi::escape_pointer(media)
                     ));
                 }
             }
