@@ -1,7 +1,7 @@
 //! The commands on accounts themselves: list, count, get, create, retry.
 
 use futures::TryStreamExt;
-use waldur_course_accounts::{Client, Error, NewCourseAccount, Uuid};
+use waldur_course_accounts::{Client, Error, NewCourseAccount, Refusal, Uuid};
 
 use crate::connect::explain;
 use crate::filter::FilterArgs;
@@ -144,7 +144,7 @@ pub async fn retry(client: &Client, args: RetryArgs) -> Outcome {
         match client.retry(*uuid).await {
             Ok(account) => out!("{uuid}: retrying, now {}", account.state)?,
             Err(e @ Error::Unsupported { .. }) => return Err(Failure::Error(e.to_string())),
-            Err(Error::Conflict(e)) => {
+            Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => {
                 not_done += 1;
                 out!("{uuid}: not retried: {}", shown(&e.body.message()))?;
             }

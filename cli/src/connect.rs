@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use waldur_course_accounts::{Client, ConfigError, Credentials, Error, Token};
+use waldur_course_accounts::{Client, ConfigError, Credentials, Error, Refusal, Token};
 
 use crate::Failure;
 
@@ -77,12 +77,14 @@ fn hint(url: &str) -> Result<(), Failure> {
 /// its own.
 pub fn explain(error: &Error) -> String {
     let text = match error {
-        Error::Unauthorized(e) => format!(
+        Error::Api(e) if e.refusal() == Refusal::Unauthorized => format!(
             "Waldur refused the token ({}): check WALDUR_TOKEN{}",
             e.body.message(),
             if e.body.message().to_lowercase().contains("expired") { "; it has expired" } else { "" }
         ),
-        Error::Forbidden(e) => format!("not allowed: {} (the token's user lacks the permission)", e.body.message()),
+        Error::Api(e) if e.refusal() == Refusal::Forbidden => {
+            format!("not allowed: {} (the token's user lacks the permission)", e.body.message())
+        }
         // Not a token problem, though it would look like one if followed: the token stays behind.
         Error::Redirected { status, location, .. } => format!(
             "the server redirects to {location} ({status}), another address, where the token is not sent; if that \

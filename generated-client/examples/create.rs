@@ -4,7 +4,7 @@
 
 mod common;
 
-use waldur_course_accounts::{Error, NewCourseAccount};
+use waldur_course_accounts::{Error, NewCourseAccount, Refusal};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let account = NewCourseAccount { project: project.parse()?, email: Some(email.clone()), description: None };
     match client.create(&account).await {
         Ok(created) => println!("created {} ({:?}) in state {}", created.uuid, created.username, created.state),
-        Err(Error::Validation(e)) => {
+        Err(Error::Api(e)) if e.refusal() == Refusal::Validation => {
             for (field, messages) in &e.body.field_errors {
                 eprintln!("{field}: {}", messages.join(" "));
             }

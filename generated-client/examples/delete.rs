@@ -5,7 +5,7 @@
 
 mod common;
 
-use waldur_course_accounts::Error;
+use waldur_course_accounts::{Error, Refusal};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("UNKNOWN whether {uuid} was closed: {e}; check it with `get` before retrying").into());
         }
         // The client has already made sure a 409 after a lost answer is not a close it did itself.
-        Err(Error::Conflict(e)) => {
+        Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => {
             return Err(format!("refused, {uuid} is not closed: {}", e.body.message()).into());
         }
         Err(other) => return Err(other.into()),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use waldur_course_accounts::Error;
+use waldur_course_accounts::{Error, Refusal};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match client.retry(uuid.parse()?).await {
             Ok(account) => println!("{uuid}: retrying, now {}", account.state),
             // Only Erred accounts can be retried; the server said which states it accepts.
-            Err(Error::Conflict(e)) => {
+            Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => {
                 failed += 1;
                 println!("{uuid}: not retried: {}", e.body.message());
             }

@@ -12,7 +12,7 @@ use reqwest::header::HeaderValue;
 use uuid::Uuid;
 
 use crate::auth::Credentials;
-use crate::error::{ConfigError, Error, RequestProblem, Result, UnknownOutcome};
+use crate::error::{ConfigError, Error, Refusal, RequestProblem, Result, UnknownOutcome};
 use crate::generated::{self, types::CourseAccount};
 use crate::response::{self, Reply};
 use crate::retry::RetryPolicy;
@@ -247,7 +247,8 @@ impl Client {
         Call { raw, slot }
     }
 
-    /// One account. No access and no such account are both [`Error::NotFound`].
+    /// One account. No access and no such account are both a 404 ([`Error::Api`],
+    /// [`Refusal::NotFound`]).
     pub async fn get(&self, uuid: Uuid) -> Result<CourseAccount> {
         let call = self.call();
         let sent = call.raw().marketplace_course_accounts_retrieve().uuid(uuid).send().await;
@@ -281,25 +282,25 @@ impl Client {
     }
 
     /// Asks the server to provision an Erred account again (Waldur 8.0.7 and later): the account comes
-    /// back `Pending` (202). An account in another state is [`Error::Conflict`]. A server older than
-    /// 8.0.7 has no such operation: the result is [`Error::Unsupported`], never a decode error. Its
-    /// 404 is told apart from "no such account" by reading the account: if it is there, the server
-    /// lacks the operation. Never retried automatically (a POST).
+    /// back `Pending` (202). An account in another state is a 409 ([`Refusal::Conflict`]). A server
+    /// older than 8.0.7 has no such operation: the result is [`Error::Unsupported`], never a decode
+    /// error. Its 404 is told apart from "no such account" by reading the account: if it is there, the
+    /// server lacks the operation. Never retried automatically (a POST).
     pub async fn retry(&self, uuid: Uuid) -> Result<CourseAccount> {
         let call = self.call();
         let sent = call.raw().marketplace_course_accounts_retry().uuid(uuid).send().await;
         match call.reply(sent).await {
             Ok(reply) => Ok(reply.value),
-            Err(Error::MethodNotAllowed(e)) => Err(unsupported(&e)),
-            Err(Error::NotFound(e)) => match self.get(uuid).await {
+            Err(Error::Api(e)) if e.refusal() == Refusal::MethodNotAllowed => Err(unsupported(&e)),
+            Err(Error::Api(e)) if e.refusal() == Refusal::NotFound => match self.get(uuid).await {
                 Ok(_) => Err(unsupported(&e)),
-                Err(_) => Err(Error::NotFound(e)),
+                Err(_) => Err(Error::Api(e)),
             },
             Err(other) => Err(other),
         }
     }
 
-    /// Closes an account (allowed in OK or Erred; otherwise [`Error::Conflict`]).
+    /// Closes an account (allowed in OK or Erred; otherwise a 409, [`Refusal::Conflict`]).
     ///
     /// A DELETE is repeated after a lost answer (timeout, broken connection, 502/504). If the repeat
     /// is refused with 409, the first attempt may have closed the account, so the client reads it:
@@ -313,7 +314,9 @@ impl Client {
             Ok(reply) => reply,
             Err(e) => {
                 return match response::generated_error(&exchange, e).await {
-                    Error::Conflict(refusal) if exchange.attempts > 1 => self.confirm_closed(uuid, refusal).await,
+                    Error::Api(refusal) if refusal.refusal() == Refusal::Conflict && exchange.attempts > 1 => {
+                        self.confirm_closed(uuid, refusal).await
+                    }
                     other => Err(other),
                 };
             }
@@ -332,7 +335,7 @@ impl Client {
             Ok(account) if account.state == crate::CourseAccountState::Closed => {
                 Ok(Deleted { account: Some(account), confirmed_by_read: true })
             }
-            Ok(_) => Err(Error::Conflict(refusal)),
+            Ok(_) => Err(Error::Api(refusal)),
             Err(read) => Err(Error::OutcomeUnknown {
                 request: refusal.request.clone(),
                 reason: UnknownOutcome::CloseUnconfirmed { refusal, read: Box::new(read) },

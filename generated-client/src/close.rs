@@ -6,7 +6,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use uuid::Uuid;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::filter::Filter;
 use crate::state::CourseAccountState;
 
@@ -125,10 +125,12 @@ impl Client {
             // Also when confirmed by a read after a lost answer: closed, whoever's attempt did it.
             Ok(_) => CloseStatus::Closed,
             Err(e) if e.is_outcome_unknown() => CloseStatus::Unknown(e),
-            Err(refusal @ Error::Conflict(_)) => match self.get(uuid).await {
-                Ok(account) if account.state == CourseAccountState::Closed => CloseStatus::AlreadyClosed,
-                _ => CloseStatus::Refused(refusal),
-            },
+            Err(refusal) if refusal.api().is_some_and(|e| e.refusal() == Refusal::Conflict) => {
+                match self.get(uuid).await {
+                    Ok(account) if account.state == CourseAccountState::Closed => CloseStatus::AlreadyClosed,
+                    _ => CloseStatus::Refused(refusal),
+                }
+            }
             Err(e) => CloseStatus::Refused(e),
         }
     }

@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 
 pub use crate::drf_body::ErrorBody;
 pub(crate) use crate::drf_body::excerpt;
+pub use crate::kind::{Refusal, TransportKind};
 pub use crate::problem::{ConfigError, PaginationProblem, RequestProblem, UnknownOutcome};
 
 /// Which request an error belongs to.
@@ -41,6 +42,14 @@ pub struct ApiError {
     pub body: ErrorBody,
     /// From `Retry-After`, on 429 and 503.
     pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// What the status means: [`Refusal::NotFound`] for 404, [`Refusal::Conflict`] for 409,
+    /// [`Refusal::Server`] for any 5xx, [`Refusal::Other`] for a status without a kind of its own.
+    pub fn refusal(&self) -> Refusal {
+        Refusal::of(self.status)
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -87,36 +96,20 @@ impl fmt::Display for DecodeError {
 }
 
 /// Everything that can go wrong talking to the course-accounts API.
+///
+/// Branch on the kind of failure, not on the message: a refusal by the server is [`Error::Api`]
+/// (match [`ApiError::refusal`] for the common cases, or compare [`ApiError::status`]); a request
+/// that got no usable response is [`Error::Transport`], whose [`TransportKind`] says what failed; the
+/// other variants carry typed reasons ([`PaginationProblem`], [`UnknownOutcome`], [`ConfigError`],
+/// ...). Across kinds, [`Error::is_outcome_unknown`], [`Error::busy_refusal`] and [`Error::is_done`]
+/// say whether a write may be repeated.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 400: the request was refused; field errors are in `body`.
-    #[error("validation failed: {0}")]
-    Validation(Box<ApiError>),
-    /// 401: no, an invalid, or an expired token.
-    #[error("unauthorized: {0}")]
-    Unauthorized(Box<ApiError>),
-    /// 403: authenticated but not allowed.
-    #[error("forbidden: {0}")]
-    Forbidden(Box<ApiError>),
-    /// 404: no such account, no access to it (Waldur answers 404, not 403), or a page past the end.
-    #[error("not found: {0}")]
-    NotFound(Box<ApiError>),
-    /// 405: the server does not offer this method here (PUT/PATCH on an account).
-    #[error("method not allowed: {0}")]
-    MethodNotAllowed(Box<ApiError>),
-    /// 409: the account is in a state that forbids the operation (delete outside OK/Erred).
-    #[error("conflict: {0}")]
-    Conflict(Box<ApiError>),
-    /// 429: too many requests; `retry_after` says when to come back.
-    #[error("rate limited: {0}")]
-    RateLimited(Box<ApiError>),
-    /// 5xx.
-    #[error("server error: {0}")]
-    Server(Box<ApiError>),
-    /// Any other status the call does not succeed with.
-    #[error("unexpected status: {0}")]
-    UnexpectedStatus(Box<ApiError>),
+    /// The server refused the request: an error status, with what the server said (the DRF body),
+    /// its `Retry-After` and the request. [`ApiError::refusal`] classifies the status.
+    #[error("{refusal}: {0}", refusal = .0.refusal())]
+    Api(Box<ApiError>),
     /// The server answered with a redirect to another origin (host, port or scheme), which the client
     /// does not follow: credentials are not sent to another origin, so the request would reach it
     /// unauthenticated. Nothing was done. Use the address it points to as the base URL if it is
@@ -132,13 +125,14 @@ pub enum Error {
         /// Where it points: origin and path, without the query (which may hold filter values).
         location: String,
     },
-    /// Connecting, sending or receiving failed, or the timeout passed.
-    #[error("{request}: transport error: {reason}")]
+    /// Connecting, sending or receiving failed, or the timeout passed. The message gives the kind
+    /// and the chain of causes, without the URL.
+    #[error("{request}: transport error: {kind}{}", causes(source))]
     Transport {
         /// The request that failed.
         request: RequestInfo,
-        /// What failed (timeout, connection, body), without the URL.
-        reason: String,
+        /// What failed (timeout, connection, body, ...).
+        kind: TransportKind,
         /// The underlying error.
         #[source]
         source: reqwest::Error,
@@ -195,15 +189,7 @@ impl Error {
     /// The error response, for errors that are one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Error::Validation(e)
-            | Error::Unauthorized(e)
-            | Error::Forbidden(e)
-            | Error::NotFound(e)
-            | Error::MethodNotAllowed(e)
-            | Error::Conflict(e)
-            | Error::RateLimited(e)
-            | Error::Server(e)
-            | Error::UnexpectedStatus(e) => Some(e),
+            Error::Api(e) => Some(e),
             _ => None,
         }
     }
@@ -227,7 +213,7 @@ impl Error {
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
-            Error::Server(e) => matches!(e.status.as_u16(), 500 | 502 | 504),
+            Error::Api(e) => matches!(e.status.as_u16(), 500 | 502 | 504),
             Error::OutcomeUnknown { .. } => true,
             _ => false,
         }
@@ -238,8 +224,9 @@ impl Error {
     /// (after the wait); [`Error::is_outcome_unknown`] is false for these.
     pub fn busy_refusal(&self) -> Option<&ApiError> {
         match self {
-            Error::RateLimited(e) => Some(e),
-            Error::Server(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => Some(e),
+            Error::Api(e) if e.refusal() == Refusal::RateLimited || e.status == StatusCode::SERVICE_UNAVAILABLE => {
+                Some(e)
+            }
             _ => None,
         }
     }
@@ -257,32 +244,21 @@ impl Error {
         }
     }
 
-    /// Classifies an error response by status.
+    /// The error of an error response ([`Error::Api`]); [`ApiError::refusal`] classifies its status.
     pub fn from_status(
         request: RequestInfo,
         status: StatusCode,
         body: ErrorBody,
         retry_after: Option<Duration>,
     ) -> Error {
-        let e = Box::new(ApiError { request, status, body, retry_after });
-        match status.as_u16() {
-            400 => Error::Validation(e),
-            401 => Error::Unauthorized(e),
-            403 => Error::Forbidden(e),
-            404 => Error::NotFound(e),
-            405 => Error::MethodNotAllowed(e),
-            409 => Error::Conflict(e),
-            429 => Error::RateLimited(e),
-            500..=599 => Error::Server(e),
-            _ => Error::UnexpectedStatus(e),
-        }
+        Error::Api(Box::new(ApiError { request, status, body, retry_after }))
     }
 
     pub(crate) fn transport(request: RequestInfo, source: reqwest::Error) -> Error {
         // reqwest's own Display and Debug print the URL, query included (filter values such as a
         // student's email); the URL is dropped so that no part of the error chain carries it.
         let source = source.without_url();
-        Error::Transport { reason: transport_reason(&source), request, source }
+        Error::Transport { kind: TransportKind::of(&source), request, source }
     }
 }
 
@@ -301,26 +277,21 @@ impl fmt::Display for InputProblem {
     }
 }
 
-/// A reqwest error described without its URL (which may carry filter values) and with its cause.
+/// A reqwest error described without its URL (which may carry filter values) and with its cause:
+/// what [`Error::Transport`]'s message says after "transport error: ".
 pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "the response body broke off"
-    } else if e.is_request() {
-        "sending the request failed"
-    } else {
-        "failed"
-    };
-    let mut reason = kind.to_string();
+    format!("{}{}", TransportKind::of(e), causes(e))
+}
+
+/// The causes of `e` (not `e` itself), each after ": ".
+fn causes(e: &reqwest::Error) -> String {
+    let mut text = String::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        reason.push_str(&format!(": {s}"));
+        text.push_str(&format!(": {s}"));
         source = s.source();
     }
-    reason
+    text
 }
 
 /// Result of this crate's calls.

@@ -14,6 +14,7 @@ mod drf_body;
 mod email;
 mod error;
 mod filter;
+mod kind;
 #[rustfmt::skip]
 #[allow(missing_docs)]
 pub mod generated;
@@ -38,8 +39,8 @@ pub use close::{CloseOutcome, CloseReport, CloseStatus};
 pub use courses::{Course, EndedAccount, EndedCourse};
 pub use email::{EmailKey, EmailProblem, as_sent, check_email, is_invisible};
 pub use error::{
-    ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, RequestInfo, RequestProblem,
-    Result, UnknownOutcome,
+    ApiError, ConfigError, DecodeError, Error, ErrorBody, InputProblem, PaginationProblem, Refusal, RequestInfo,
+    RequestProblem, Result, TransportKind, UnknownOutcome,
 };
 pub use filter::Filter;
 pub use generated::types::CourseAccount;

@@ -11,7 +11,7 @@ use reqwest::Url;
 use reqwest::header::HeaderMap;
 
 use crate::client::Client;
-use crate::error::{Error, PaginationProblem, RequestInfo, Result};
+use crate::error::{Error, PaginationProblem, Refusal, RequestInfo, Result};
 use crate::filter::{Filter, apply_filter};
 use crate::generated::types::CourseAccount;
 use crate::response::{self, Reply};
@@ -139,8 +139,9 @@ impl Client {
         pages(Pager::new(self.clone(), filter, page_size))
     }
 
-    /// One page (1-based) of the list. A page past the end is [`Error::NotFound`] ("Invalid page.").
-    /// A malformed `X-Result-Count` or `next` link is [`Error::Pagination`], never dropped silently.
+    /// One page (1-based) of the list. A page past the end is a 404 ([`Refusal::NotFound`], "Invalid
+    /// page."). A malformed `X-Result-Count` or `next` link is [`Error::Pagination`], never dropped
+    /// silently.
     pub async fn list_page(&self, filter: &Filter, page: u64, page_size: u32) -> Result<Page> {
         let reply = self.list_request(filter, Some(page), page_size).await?;
         let bad = |reason| Error::Pagination { request: reply.exchange.request(), reason };
@@ -186,7 +187,9 @@ impl Client {
             // so going on would skip accounts; only a new walk (or a snapshot first) is safe.
             let request = exchange.request();
             return Err(match response::error_from_response(request.clone(), response).await {
-                Error::NotFound(said) => Error::Pagination { request, reason: PaginationProblem::PageVanished(said) },
+                Error::Api(said) if said.refusal() == Refusal::NotFound => {
+                    Error::Pagination { request, reason: PaginationProblem::PageVanished(said) }
+                }
                 other => other,
             });
         }

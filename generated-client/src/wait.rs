@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::email::EmailKey;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::filter::Filter;
 use crate::generated::types::CourseAccount;
 use crate::state::CourseAccountState;
@@ -237,7 +237,7 @@ impl Client {
                 }
                 // Not Erred any more (someone else retried or closed it), or the answer was lost:
                 // the next read says where it stands; it counts as a try either way.
-                Err(Error::Conflict(_)) => *tries += 1,
+                Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => *tries += 1,
                 Err(e) if e.is_outcome_unknown() => *tries += 1,
                 Err(e) => return Err(e),
             }

@@ -4,7 +4,9 @@ mod support;
 
 use serde_json::json;
 use support::*;
-use waldur_course_accounts::{Error, NewCourseAccount};
+use waldur_course_accounts::{
+    Error, ErrorBody, Method, NewCourseAccount, Refusal, RequestInfo, StatusCode, TransportKind,
+};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -43,7 +45,8 @@ async fn validation_errors_in_every_drf_shape() {
     for (body, field, message) in cases {
         let server = answering(400, body.clone()).await;
         let err = client(&server).create(&new_account()).await.unwrap_err();
-        let Error::Validation(api) = &err else { panic!("{body}: {err:?}") };
+        let Error::Api(api) = &err else { panic!("{body}: {err:?}") };
+        assert_eq!(api.refusal(), Refusal::Validation, "{body}: {err:?}");
         if !field.is_empty() {
             assert_eq!(api.body.field(field), [message.to_string()], "{body}");
         }
@@ -54,27 +57,78 @@ async fn validation_errors_in_every_drf_shape() {
 }
 
 #[tokio::test]
-async fn statuses_map_to_variants_with_method_path_and_message() {
+async fn statuses_map_to_refusals_with_method_path_and_message() {
     let item = uuid(3);
-    type IsVariant = fn(&Error) -> bool;
-    let cases: [(u16, &str, IsVariant); 7] = [
-        (401, "Invalid token.", |e| matches!(e, Error::Unauthorized(_))),
-        (403, "You do not have permission to perform this action.", |e| matches!(e, Error::Forbidden(_))),
-        (404, "No CourseAccount matches the given query.", |e| matches!(e, Error::NotFound(_))),
-        (405, "Method \"DELETE\" not allowed.", |e| matches!(e, Error::MethodNotAllowed(_))),
-        (409, "Valid states for operation: OK, Erred.", |e| matches!(e, Error::Conflict(_))),
-        (500, "Internal error.", |e| matches!(e, Error::Server(_))),
-        (418, "I'm a teapot.", |e| matches!(e, Error::UnexpectedStatus(_))),
+    let cases = [
+        (401, "Invalid token.", Refusal::Unauthorized),
+        (403, "You do not have permission to perform this action.", Refusal::Forbidden),
+        (404, "No CourseAccount matches the given query.", Refusal::NotFound),
+        (405, "Method \"DELETE\" not allowed.", Refusal::MethodNotAllowed),
+        (409, "Valid states for operation: OK, Erred.", Refusal::Conflict),
+        (500, "Internal error.", Refusal::Server),
+        (418, "I'm a teapot.", Refusal::Other),
     ];
-    for (status, detail, is_variant) in cases {
+    for (status, detail, refusal) in cases {
         let server = answering(status, json!({ "detail": detail })).await;
         let client = client(&server);
         let err = client.delete(item.parse().unwrap()).await.unwrap_err();
-        assert!(is_variant(&err), "{status}: {err:?}");
+        assert!(matches!(&err, Error::Api(e) if e.refusal() == refusal), "{status}: {err:?}");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         let text = err.to_string();
         assert!(text.contains(&format!("DELETE /api/marketplace-course-accounts/{item}/: {status}")), "{text}");
         assert!(text.contains(detail), "{text}");
+    }
+}
+
+/// One variant for every refusal; its message starts with what the status means, in the words each
+/// status had when it was a variant of its own.
+#[test]
+fn a_refusal_says_what_its_status_means() {
+    let cases = [
+        (400, Refusal::Validation, "validation failed"),
+        (401, Refusal::Unauthorized, "unauthorized"),
+        (403, Refusal::Forbidden, "forbidden"),
+        (404, Refusal::NotFound, "not found"),
+        (405, Refusal::MethodNotAllowed, "method not allowed"),
+        (409, Refusal::Conflict, "conflict"),
+        (429, Refusal::RateLimited, "rate limited"),
+        (500, Refusal::Server, "server error"),
+        (503, Refusal::Server, "server error"),
+        (418, Refusal::Other, "unexpected status"),
+        (302, Refusal::Other, "unexpected status"),
+    ];
+    for (status, refusal, words) in cases {
+        let request = RequestInfo {
+            operation: "marketplace_course_accounts_list",
+            method: Method::GET,
+            path: "/api/marketplace-course-accounts/".into(),
+        };
+        let status = StatusCode::from_u16(status).unwrap();
+        let err = Error::from_status(request, status, ErrorBody::parse(br#"{"detail": "No."}"#), None);
+        let Error::Api(api) = &err else { panic!("{status}: {err:?}") };
+        assert_eq!(api.refusal(), refusal, "{status}");
+        assert_eq!(refusal.to_string(), words);
+        assert_eq!(err.to_string(), format!("{words}: GET /api/marketplace-course-accounts/: {status}: No."));
+    }
+}
+
+/// Which refusals may be sent again after a wait (429, 503) and which may have done a write (500,
+/// 502, 504): by status, whatever the kind.
+#[test]
+fn a_refusal_is_busy_or_of_unknown_outcome_by_its_status() {
+    for code in 300..600 {
+        let request = RequestInfo {
+            operation: "marketplace_course_accounts_destroy",
+            method: Method::DELETE,
+            path: "/api/marketplace-course-accounts/x/".into(),
+        };
+        let status = StatusCode::from_u16(code).unwrap();
+        let err = Error::from_status(request, status, ErrorBody::default(), None);
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.api().map(|e| e.status), Some(status));
+        assert_eq!(err.busy_refusal().is_some(), matches!(code, 429 | 503), "{code}");
+        assert_eq!(err.is_outcome_unknown(), matches!(code, 500 | 502 | 504), "{code}");
+        assert!(!err.is_done(), "{code}");
     }
 }
 
@@ -95,7 +149,7 @@ async fn an_html_error_page_becomes_a_readable_message() {
         .build()
         .unwrap();
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
-    assert!(matches!(err, Error::Server(_)));
+    assert!(matches!(&err, Error::Api(e) if e.refusal() == Refusal::Server));
     assert!(err.to_string().ends_with(": 502 Bad Gateway: 502 Bad Gateway"), "{err}");
 }
 
@@ -128,6 +182,9 @@ async fn a_refused_connection_is_a_transport_error() {
             .unwrap();
     let err = client.get(uuid(1).parse().unwrap()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err, Error::Transport { kind: TransportKind::Connect, .. }), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");
+    let start = format!("GET /api/marketplace-course-accounts/{}/: transport error: could not connect: ", uuid(1));
+    assert!(err.to_string().starts_with(&start), "{err}");
     assert!(!err.is_outcome_unknown());
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use waldur_course_accounts::{Client, Error, Filter, PaginationProblem, RetryPolicy, Token};
+use waldur_course_accounts::{Client, Error, Filter, PaginationProblem, Refusal, RetryPolicy, Token, TransportKind};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -111,6 +111,7 @@ async fn a_huge_body_is_refused_without_reading_it_all() {
         .unwrap();
     let err = bounded(client.list_page(&Filter::new(), 1, 300)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err, Error::Transport { kind: TransportKind::Body, .. }), "{err:?}");
     assert!(err.to_string().contains("exceeds the 262144-byte limit"), "{err}");
     // A chunked body without Content-Length is cut off too.
     let body: Vec<u8> = std::iter::repeat_n(b' ', 400 * 1024).collect();
@@ -135,7 +136,7 @@ async fn server_errors_exhaust_retries_within_bounded_time() {
         let server = MockServer::start().await;
         Mock::given(method("GET")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
         let err = bounded(client(&server).list_page(&Filter::new(), 1, 10)).await.unwrap_err();
-        assert!(matches!(err, Error::Server(_)), "{status}: {err:?}");
+        assert!(matches!(&err, Error::Api(e) if e.refusal() == Refusal::Server), "{status}: {err:?}");
         let expected = if status == 500 { 1 } else { 4 };
         assert_eq!(server.received_requests().await.unwrap().len(), expected, "{status}");
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::*;
-use waldur_course_accounts::{Client, Error, NewCourseAccount, RetryPolicy, Token};
+use waldur_course_accounts::{Client, Error, NewCourseAccount, Refusal, RetryPolicy, Token};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -45,7 +45,7 @@ async fn get_head_and_delete_retry_on_gateway_errors_then_succeed() {
 async fn retries_are_capped_and_the_last_error_is_returned() {
     let server = flaky("GET", 100, ResponseTemplate::new(503), ResponseTemplate::new(200)).await;
     let err = client(&server).get(uuid(1).parse().unwrap()).await.unwrap_err();
-    assert!(matches!(err, Error::Server(_)), "{err:?}");
+    assert!(matches!(&err, Error::Api(e) if e.refusal() == Refusal::Server), "{err:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 4, "1 attempt + max_retries 3");
 }
 
@@ -57,7 +57,7 @@ async fn posts_are_never_retried() {
         .create(&NewCourseAccount { project: PROJECT.parse().unwrap(), email: None, description: None })
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Server(_)));
+    assert!(matches!(&err, Error::Api(e) if e.refusal() == Refusal::Server));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -76,7 +76,8 @@ async fn retry_after_is_honoured_and_a_long_one_is_returned_to_the_caller() {
         .set_body_json(json!({"detail": "Request was throttled. Expected available in 120 seconds."}));
     let server = flaky("GET", 5, long, ResponseTemplate::new(200)).await;
     let err = client(&server).get(uuid(1).parse().unwrap()).await.unwrap_err();
-    let Error::RateLimited(api) = &err else { panic!("{err:?}") };
+    let Error::Api(api) = &err else { panic!("{err:?}") };
+    assert_eq!(api.refusal(), Refusal::RateLimited, "{err:?}");
     assert_eq!(api.retry_after, Some(Duration::from_secs(120)));
     assert!(err.to_string().contains("retry after 120s"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);

@@ -9,7 +9,7 @@
 //! output stops the closes not yet started and lets those in flight finish); `ended` has `--ended`
 //! and `--email`.
 
-use waldur_course_accounts::{Client, CourseAccountState, Error, Filter, Uuid};
+use waldur_course_accounts::{Client, CourseAccountState, Error, Filter, Refusal, Uuid};
 
 mod ended;
 mod sweep;
@@ -90,7 +90,7 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
                 Some(format!("{uuid}: UNKNOWN whether it was closed: {}", crate::shown::shown(&e.to_string())))
             }
             // Refused because of its state: if that state is Closed, what was asked for is so.
-            Err(Error::Conflict(e)) => match client.get(*uuid).await {
+            Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => match client.get(*uuid).await {
                 Ok(account) if account.state == CourseAccountState::Closed => {
                     tally.already += 1;
                     (!crate::quiet()).then(|| format!("{uuid}: already closed"))

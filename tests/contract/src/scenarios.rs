@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use waldur_course_accounts::{
     BulkOptions, Client, CourseAccountState, Credentials, Error, ErrorBody, Filter, NewCourseAccount, Ordering,
-    OrderingField, RetryPolicy, Token,
+    OrderingField, Refusal, RetryPolicy, Token,
 };
 
 /// The server-side facts a scenario relies on (stored beside the recordings as `context.json`).
@@ -182,11 +182,16 @@ async fn list_filters(env: &Env, ctx: &Context) -> Outcome {
 /// A page past the end, and a state label the server does not know.
 async fn list_errors(env: &Env, _: &Context) -> Outcome {
     match env.client.list_page(&Filter::new(), 999, 300).await {
-        Err(Error::NotFound(e)) if e.body.detail.as_deref() == Some("Invalid page.") => {}
+        Err(Error::Api(e)) if e.refusal() == Refusal::NotFound && e.body.detail.as_deref() == Some("Invalid page.") => {
+        }
         other => return Err(unexpected("page past the end", other.map(|p| p.items.len()))),
     }
     match env.client.list_page(&Filter::new().state(CourseAccountState::Unknown("Bogus".into())), 1, 10).await {
-        Err(Error::Validation(e)) if e.body.field("state").iter().any(|m| m.contains("Bogus")) => Ok(()),
+        Err(Error::Api(e))
+            if e.refusal() == Refusal::Validation && e.body.field("state").iter().any(|m| m.contains("Bogus")) =>
+        {
+            Ok(())
+        }
         other => Err(unexpected("unknown state label", other.map(|p| p.items.len()))),
     }
 }
@@ -215,7 +220,8 @@ async fn create_retrieve_delete(env: &Env, ctx: &Context) -> Outcome {
     expect(read.uuid == created.uuid, || "retrieve returned another account".into())?;
     env.client.delete(created.uuid).await.map_err(|e| e.to_string())?;
     match env.client.delete(created.uuid).await {
-        Err(Error::Conflict(e)) if e.body.message().contains("Valid states for operation") => {}
+        Err(Error::Api(e))
+            if e.refusal() == Refusal::Conflict && e.body.message().contains("Valid states for operation") => {}
         other => return Err(unexpected("second delete", other)),
     }
     let closed = env.client.get(created.uuid).await.map_err(|e| e.to_string())?;
@@ -234,9 +240,10 @@ async fn create_invalid(env: &Env, ctx: &Context) -> Outcome {
     for (project, email, field) in cases {
         let new = NewCourseAccount { project, email: Some(email.into()), description: None };
         match env.client.create(&new).await {
-            Err(Error::Validation(e))
-                if !e.body.field(field).is_empty()
-                    || (field == "non_field_errors" && !e.body.non_field_errors.is_empty()) => {}
+            Err(Error::Api(e))
+                if e.refusal() == Refusal::Validation
+                    && (!e.body.field(field).is_empty()
+                        || (field == "non_field_errors" && !e.body.non_field_errors.is_empty())) => {}
             other => return Err(unexpected(&format!("create with a bad {field}"), other.map(|a| a.uuid))),
         }
     }
@@ -292,7 +299,7 @@ async fn create_bulk(env: &Env, ctx: &Context) -> Outcome {
 
 async fn retrieve_missing(env: &Env, ctx: &Context) -> Outcome {
     match env.client.get(ctx.missing_account).await {
-        Err(Error::NotFound(_)) => Ok(()),
+        Err(Error::Api(e)) if e.refusal() == Refusal::NotFound => Ok(()),
         other => Err(unexpected("retrieve of a missing account", other.map(|a| a.uuid))),
     }
 }
@@ -301,13 +308,13 @@ async fn retrieve_missing(env: &Env, ctx: &Context) -> Outcome {
 async fn auth_and_permissions(env: &Env, ctx: &Context) -> Outcome {
     for (who, client) in [("anonymous", &env.anonymous), ("invalid token", &env.invalid_token)] {
         match client.list_page(&Filter::new(), 1, 10).await {
-            Err(Error::Unauthorized(_)) => {}
+            Err(Error::Api(e)) if e.refusal() == Refusal::Unauthorized => {}
             other => return Err(unexpected(who, other.map(|p| p.items.len()))),
         }
     }
     let new = NewCourseAccount { project: ctx.foreign_project, email: Some("c@example.edu".into()), description: None };
     match env.client.create(&new).await {
-        Err(Error::Forbidden(_)) => {}
+        Err(Error::Api(e)) if e.refusal() == Refusal::Forbidden => {}
         other => return Err(unexpected("create in a foreign project", other.map(|a| a.uuid))),
     }
     // PUT is not an operation of the API, so it goes around the client.
@@ -401,16 +408,16 @@ async fn retry(env: &Env, ctx: &Context) -> Outcome {
     let retried = env.client.retry(erred).await.map_err(|e| e.to_string())?;
     expect(retried.uuid == erred && retried.state == CourseAccountState::Pending, || format!("retried: {retried:?}"))?;
     match env.client.retry(erred).await {
-        Err(Error::Conflict(_)) => {}
+        Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => {}
         other => return Err(unexpected("a second retry", other.map(|a| a.state))),
     }
     let ok = first_in(env, ctx, CourseAccountState::Ok).await?;
     match env.client.retry(ok).await {
-        Err(Error::Conflict(_)) => {}
+        Err(Error::Api(e)) if e.refusal() == Refusal::Conflict => {}
         other => return Err(unexpected("retry of an OK account", other.map(|a| a.state))),
     }
     match env.client.retry(ctx.missing_account).await {
-        Err(Error::NotFound(_)) => Ok(()),
+        Err(Error::Api(e)) if e.refusal() == Refusal::NotFound => Ok(()),
         other => Err(unexpected("retry of a missing account", other.map(|a| a.state))),
     }
 }
@@ -426,7 +433,7 @@ async fn retry_unsupported(env: &Env, ctx: &Context) -> Outcome {
         other => return Err(unexpected("retry on a 7.8.7 server", other.map(|a| a.state))),
     }
     match env.client.retry(ctx.missing_account).await {
-        Err(Error::NotFound(_)) => Ok(()),
+        Err(Error::Api(e)) if e.refusal() == Refusal::NotFound => Ok(()),
         other => Err(unexpected("retry of a missing account on 7.8.7", other.map(|a| a.state))),
     }
 }
