@@ -54,7 +54,8 @@ fn surface(release: &str) -> BTreeSet<String> {
 
 /// The report change that accounts for a surface fact appearing or disappearing, if any.
 fn accounts_for(report: &Report, fact: &str) -> bool {
-    let locations: Vec<&str> = report.changes.iter().map(|c| c.location.as_str()).collect();
+    let printed: Vec<String> = report.changes.iter().map(|c| c.location.to_string()).collect();
+    let locations: Vec<&str> = printed.iter().map(String::as_str).collect();
     let (kind, rest) = fact.split_once(' ').unwrap();
     match kind {
         "operation" => locations.contains(&format!("operation {rest}").as_str()),
@@ -114,7 +115,7 @@ fn the_report_accounts_for_every_difference_of_the_generated_surface() {
         assert!(unexplained.is_empty(), "{old} → {new}: not in the report: {unexplained:#?}\n{report:#?}");
         // The other way: what the report says appeared or vanished did so in the crate.
         for change in &report.changes {
-            let (kind, location) = (change.kind.as_str(), change.location.as_str());
+            let (kind, location) = (change.kind.as_str(), change.location.to_string());
             let fact = match kind {
                 "operation_added" | "operation_removed" => location.to_string(),
                 "type_added" | "type_removed" => location.to_string(),

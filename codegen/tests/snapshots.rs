@@ -38,7 +38,7 @@ fn each_fixup_as_a_diff_of_the_generated_client() {
     let current = common::spec();
     let release = codegen::fixups::parse_release(current.version().unwrap());
     for fixup in codegen::fixups::ALL {
-        let obsolete = matches!((release, fixup.fixed_in), (Some(r), Some(fixed)) if r >= fixed);
+        let obsolete = matches!((&release, &fixup.fixed_in), (Some(r), Some(fixed)) if r >= fixed);
         let spec = if obsolete { common::slice(common::SLICES[0]) } else { current.clone() };
         let render = |names: &[&str]| {
             let options =

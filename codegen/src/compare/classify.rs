@@ -1,6 +1,8 @@
 //! The classification table: every kind of change, and whether it breaks a Rust caller of the
 //! generated crate. One place decides the class; the report and the semver bump only read it.
 
+use super::Location;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
     Breaking,
@@ -120,8 +122,8 @@ impl ChangeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub kind: ChangeKind,
-    /// What changed: `operation x`, `parameter x of y`, `CourseAccount.field`, ...
-    pub location: String,
+    /// What changed: `operation x`, `query parameter `x` of y`, `CourseAccount.field`, ...
+    pub location: Location,
     pub detail: String,
     /// A fixup that did not fit one of the documents acts here: the change is shown as published,
     /// and its class may be wrong.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::{Change, ChangeKind};
+use super::{Change, ChangeKind, Location};
 use crate::openapi::{self, deref};
 
 pub(super) struct Side<'a> {
@@ -22,7 +22,7 @@ impl<'a> Side<'a> {
     }
 }
 
-fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: String, detail: String) {
+fn push(changes: &mut Vec<Change>, kind: ChangeKind, location: Location, detail: String) {
     changes.push(Change { kind, location, detail, uncertain: None });
 }
 
@@ -65,10 +65,10 @@ pub(super) fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
     let (old, new) = (schemas(a.doc), schemas(b.doc));
     for (name, schema) in &old {
         let Some(other) = new.get(name) else {
-            push(changes, ChangeKind::TypeRemoved, format!("type {name}"), "removed from the crate".into());
+            push(changes, ChangeKind::TypeRemoved, Location::Type(name.clone()), "removed from the crate".into());
             continue;
         };
-        compare_enum(a, b, name, schema, other, changes);
+        compare_enum(a, b, &Location::Values(name.clone()), schema, other, changes);
         let props = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
         let required = |s: &Value| -> BTreeSet<String> {
             s.get("required")
@@ -81,7 +81,7 @@ pub(super) fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
         };
         let (op, np, or, nr) = (props(schema), props(other), required(schema), required(other));
         for (field, fs) in &op {
-            let location = format!("{name}.{field}");
+            let location = Location::Field { schema: name.clone(), field: field.clone() };
             let Some(nf) = np.get(field) else {
                 push(changes, ChangeKind::FieldRemoved, location, "field removed".into());
                 continue;
@@ -119,31 +119,36 @@ pub(super) fn compare_schemas(a: &Side, b: &Side, changes: &mut Vec<Change>) {
             } else {
                 format!("new field ({shape}) of a response-only, #[non_exhaustive] struct")
             };
-            push(changes, ChangeKind::FieldAdded { exhaustive }, format!("{name}.{field}"), detail);
+            push(
+                changes,
+                ChangeKind::FieldAdded { exhaustive },
+                Location::Field { schema: name.clone(), field: field.clone() },
+                detail,
+            );
         }
     }
     for name in new.keys().filter(|n| !old.contains_key(*n)) {
-        push(changes, ChangeKind::TypeAdded, format!("type {name}"), "new type".into());
+        push(changes, ChangeKind::TypeAdded, Location::Type(name.clone()), "new type".into());
     }
 }
 
-fn compare_enum(a: &Side, b: &Side, location: &str, old: &Value, new: &Value, changes: &mut Vec<Change>) {
+fn compare_enum(a: &Side, b: &Side, location: &Location, old: &Value, new: &Value, changes: &mut Vec<Change>) {
     let (Some(was), Some(now)) = (enum_values(a.doc, old), enum_values(b.doc, new)) else { return };
     // An enum behind a `$ref` is compared once, at its own name.
     if old.get("$ref").is_some() || old.get("allOf").is_some() {
         return;
     }
-    let open = b.open.contains(location) || a.open.contains(location);
+    let open = [a, b].iter().any(|side| side.open.contains(&location.to_string()));
     for value in now.iter().filter(|v| !was.contains(v)) {
         let detail = if open {
             format!("new value `{value}` (an open enum: arrives as a known variant or Unknown)")
         } else {
             format!("new value `{value}`: breaks exhaustive matches; old clients fail to decode it")
         };
-        push(changes, ChangeKind::EnumValueAdded { open }, location.to_string(), detail);
+        push(changes, ChangeKind::EnumValueAdded { open }, location.clone(), detail);
     }
     for value in was.iter().filter(|v| !now.contains(v)) {
-        push(changes, ChangeKind::EnumValueRemoved, location.to_string(), format!("value `{value}` removed"));
+        push(changes, ChangeKind::EnumValueRemoved, location.clone(), format!("value `{value}` removed"));
     }
 }
 
@@ -166,13 +171,13 @@ fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
         .collect()
 }
 
-fn params<'a>(doc: &'a Value, op: &Op<'a>) -> Vec<(String, &'a Value)> {
+/// The parameters of an operation (its own over the path item's), keyed by `(in, name)`.
+fn params<'a>(doc: &'a Value, op: &Op<'a>) -> Vec<((String, String), &'a Value)> {
     let mut out = Vec::new();
     for list in [op.item.get("parameters"), op.op.get("parameters")] {
         for p in list.and_then(Value::as_array).into_iter().flatten() {
             if let Some(p) = deref(doc, p) {
-                let key =
-                    format!("{} parameter `{}`", p["in"].as_str().unwrap_or("?"), p["name"].as_str().unwrap_or("?"));
+                let key = (p["in"].as_str().unwrap_or("?").to_string(), p["name"].as_str().unwrap_or("?").to_string());
                 out.retain(|(k, _)| k != &key);
                 out.push((key, p));
             }
@@ -194,7 +199,7 @@ fn json_schema<'a>(doc: &'a Value, holder: Option<&'a Value>) -> Option<&'a Valu
 pub(super) fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) {
     let (old, new) = (operations(a.doc), operations(b.doc));
     for (id, o) in &old {
-        let location = format!("operation {id}");
+        let location = Location::Operation(id.clone());
         let Some((_, n)) = new.iter().find(|(nid, _)| nid == id) else {
             push(changes, ChangeKind::OperationRemoved, location, format!("{} {} removed", o.method, o.path));
             continue;
@@ -209,7 +214,7 @@ pub(super) fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) 
         }
         let (op_params, np_params) = (params(a.doc, o), params(b.doc, n));
         for (key, p) in &op_params {
-            let at = format!("{key} of {id}");
+            let at = parameter(id, key);
             let Some((_, q)) = np_params.iter().find(|(k, _)| k == key) else {
                 push(changes, ChangeKind::ParameterRemoved, at, "removed (its builder method disappears)".into());
                 continue;
@@ -249,24 +254,24 @@ pub(super) fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) 
             let required = q["required"] == Value::Bool(true);
             let what =
                 if required { "new required parameter" } else { "new optional parameter (a new builder method)" };
-            push(changes, ChangeKind::ParameterAdded { required }, format!("{key} of {id}"), what.into());
+            push(changes, ChangeKind::ParameterAdded { required }, parameter(id, key), what.into());
         }
         match (json_schema(a.doc, o.op.get("requestBody")), json_schema(b.doc, n.op.get("requestBody"))) {
             (Some(x), Some(y)) if describe(x) != describe(y) => {
                 push(
                     changes,
                     ChangeKind::RequestBodyChanged,
-                    format!("request body of {id}"),
+                    Location::RequestBody(id.clone()),
                     format!("{} → {}", describe(x), describe(y)),
                 );
             }
             (Some(_), None) => {
-                push(changes, ChangeKind::RequestBodyRemoved, format!("request body of {id}"), "removed".into())
+                push(changes, ChangeKind::RequestBodyRemoved, Location::RequestBody(id.clone()), "removed".into())
             }
             (None, Some(y)) => push(
                 changes,
                 ChangeKind::RequestBodyAdded,
-                format!("request body of {id}"),
+                Location::RequestBody(id.clone()),
                 format!("now takes {}", describe(y)),
             ),
             _ => {}
@@ -276,7 +281,7 @@ pub(super) fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) 
         };
         let (os, ns) = (statuses(o.op), statuses(n.op));
         for status in &os {
-            let at = format!("response {status} of {id}");
+            let at = Location::Response { operation: id.clone(), status: status.clone() };
             if !ns.contains(status) {
                 push(changes, ChangeKind::StatusRemoved, at, "no longer documented".into());
                 continue;
@@ -290,15 +295,25 @@ pub(super) fn compare_operations(a: &Side, b: &Side, changes: &mut Vec<Change>) 
             }
         }
         for status in ns.iter().filter(|s| !os.contains(s)) {
-            push(changes, ChangeKind::StatusAdded, format!("response {status} of {id}"), "newly documented".into());
+            push(
+                changes,
+                ChangeKind::StatusAdded,
+                Location::Response { operation: id.clone(), status: status.clone() },
+                "newly documented".into(),
+            );
         }
     }
     for (id, n) in new.iter().filter(|(id, _)| !old.iter().any(|(oid, _)| oid == id)) {
         push(
             changes,
             ChangeKind::OperationAdded,
-            format!("operation {id}"),
+            Location::Operation(id.clone()),
             format!("{} {} (a new method)", n.method, n.path),
         );
     }
+}
+
+/// The place of the parameter `(in, name)` of operation `id`.
+fn parameter(id: &str, (place, name): &(String, String)) -> Location {
+    Location::Parameter { operation: id.to_string(), place: place.clone(), name: name.clone() }
 }

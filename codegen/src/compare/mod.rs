@@ -11,14 +11,16 @@
 //!
 //! One file per job: `diff` walks the two documents and lists what changed, `classify` decides what
 //! each kind of change means for a Rust caller, `crate_view` turns a schema into what the crate
-//! exposes, and `report` renders the result for humans and for JSON.
+//! exposes, `location` names where a change is, and `report` renders the result for humans and for JSON.
 
 mod classify;
 mod crate_view;
 mod diff;
+mod location;
 mod report;
 
 pub use classify::{Bump, Change, ChangeKind, Class};
+pub use location::Location;
 pub use report::Report;
 
 use crate::load::Spec;
@@ -46,10 +48,12 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
         .collect();
     for change in &mut changes {
         change.uncertain = misfits.iter().map(|(_, m)| m.fixup).find(|name| {
-            crate::fixups::named(name).is_some_and(|f| f.touches.iter().any(|place| change.location.contains(place)))
+            crate::fixups::named(name)
+                .is_some_and(|f| f.touches.iter().any(|touch| change.location.is_touched_by(touch)))
         });
     }
-    changes.sort_by(|x, y| (x.class(), &x.location, x.kind.as_str()).cmp(&(y.class(), &y.location, y.kind.as_str())));
+    // By class, then by place as printed (the report's order), then by kind.
+    changes.sort_by_cached_key(|c| (c.class(), c.location.to_string(), c.kind.as_str()));
     let fixed_upstream =
         new_applied.fixed_upstream.iter().copied().filter(|name| old_applied.ran.contains(name)).collect();
     Report { from: release(old), to: release(new), changes, misfits, fixed_upstream }

@@ -53,10 +53,10 @@ impl Report {
                 self.to
             ));
             for name in &self.fixed_upstream {
-                let since = crate::fixups::named(name).and_then(|f| f.fixed_in);
+                let since = crate::fixups::named(name).and_then(|f| f.fixed_in.as_ref());
                 let since = since.map_or_else(
                     || format!("fixed_in not recorded yet: set it to {}", self.to),
-                    |(a, b, c)| format!("fixed_in: {a}.{b}.{c}"),
+                    |release| format!("fixed_in: {release}"),
                 );
                 out.push_str(&format!("  - {name} ({since})\n"));
             }
@@ -104,7 +104,7 @@ impl Report {
                 let mut change = json!({
                     "class": c.class().as_str(),
                     "kind": c.kind.as_str(),
-                    "location": c.location,
+                    "location": c.location.to_string(),
                     "detail": c.detail,
                 });
                 if let Some(fixup) = c.uncertain {

@@ -30,14 +30,30 @@ use course_account::{
 use ordering::ordering_is_one_comma_joined_value;
 use responses::{create_bulk_may_answer_202, create_bulk_returns_course_accounts, destroy_may_answer_202_with_body};
 
-/// A Waldur release number, compared numerically (`7.10.0 > 7.9.0`).
-pub type Release = (u32, u32, u32);
+/// A Waldur release number, compared as semver orders versions (`7.10.0 > 7.9.0`).
+pub type Release = semver::Version;
 
-/// Parses `7.8.7` (a missing or unparsable part is taken as 0; `None` when nothing parses).
+/// Parses a schema's `info.version` leniently, as Waldur writes it: `7.8.7`, `v8.1`, `8.0.5-dev`
+/// (a missing or unparsable part is taken as 0, and a suffix is dropped: a release's schema is
+/// compared by its number; `None` when nothing parses).
 pub fn parse_release(version: &str) -> Option<Release> {
-    let mut parts = version.trim().trim_start_matches('v').split(['.', '-', '+']).map(|p| p.parse::<u32>().ok());
+    let mut parts = version.trim().trim_start_matches('v').split(['.', '-', '+']).map(|p| p.parse::<u64>().ok());
     let major = parts.next().flatten()?;
-    Some((major, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+    Some(Release::new(major, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+}
+
+/// A place a fixup acts on, as the change report locates changes
+/// ([`crate::compare::Location::is_touched_by`] decides what it covers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touch {
+    /// An operation, by operationId, with its parameters, bodies and responses.
+    Operation(&'static str),
+    /// A parameter of this name, of any operation.
+    Parameter(&'static str),
+    /// A type (by schema name or the Rust type replacing it), with its fields and values.
+    Type(&'static str),
+    /// One field of a type: `(type, field)`.
+    Field(&'static str, &'static str),
 }
 
 /// A named repair of the document.
@@ -47,9 +63,8 @@ pub struct Fixup {
     pub concerns: &'static str,
     /// The first upstream release known to document the fix; `None`: none so far.
     pub fixed_in: Option<Release>,
-    /// Where it acts, as the change report names places (`operation x`, `CourseAccount.field`):
-    /// when it does not fit a document, the changes there are the uncertain ones.
-    pub touches: &'static [&'static str],
+    /// Where it acts: when it does not fit a document, the changes there are the uncertain ones.
+    pub touches: &'static [Touch],
     apply: fn(&mut Value, &mut Applied) -> std::result::Result<Found, String>,
 }
 
@@ -88,15 +103,23 @@ pub const ALL: &[Fixup] = &[
                    ignores `explode` and would send repeated `o=` keys, of which the server keeps only the last \
                    (all Waldur releases)",
         fixed_in: None,
-        touches: &["parameter `o` of", "CourseAccountOEnum", "OrderingField", "Ordering"],
+        touches: &[
+            Touch::Parameter("o"),
+            Touch::Type("CourseAccountOEnum"),
+            Touch::Type("OrderingField"),
+            Touch::Type("Ordering"),
+        ],
         apply: ordering_is_one_comma_joined_value,
     },
     Fixup {
         name: "create_bulk_returns_course_accounts",
         concerns: "create_bulk is documented to answer the request object `CourseAccountsBulkCreate`; the server \
                    answers a JSON array of CourseAccount (Waldur 7.8.7; fixed in 7.8.8)",
-        fixed_in: Some((7, 8, 8)),
-        touches: &["marketplace_course_accounts_create_bulk", "type CourseAccountsBulkCreate"],
+        fixed_in: Some(Release::new(7, 8, 8)),
+        touches: &[
+            Touch::Operation("marketplace_course_accounts_create_bulk"),
+            Touch::Type("CourseAccountsBulkCreate"),
+        ],
         apply: create_bulk_returns_course_accounts,
     },
     Fixup {
@@ -104,7 +127,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "newer servers create bulk rows as Pending and answer 202 with the same array; the schema \
                    still lists only 200 (all releases so far)",
         fixed_in: None,
-        touches: &["marketplace_course_accounts_create_bulk"],
+        touches: &[Touch::Operation("marketplace_course_accounts_create_bulk")],
         apply: create_bulk_may_answer_202,
     },
     Fixup {
@@ -112,7 +135,7 @@ pub const ALL: &[Fixup] = &[
         concerns: "delete is documented as 204 without a body; newer servers (8.1.3) answer 202 with the closed \
                    CourseAccount; both become one raw 2XX response the hand-written client decodes (all releases so far)",
         fixed_in: None,
-        touches: &["marketplace_course_accounts_destroy"],
+        touches: &[Touch::Operation("marketplace_course_accounts_destroy")],
         apply: destroy_may_answer_202_with_body,
     },
     Fixup {
@@ -121,15 +144,24 @@ pub const ALL: &[Fixup] = &[
                    response on a new value; state becomes the hand-written open enum, in responses and filters \
                    (all releases)",
         fixed_in: None,
-        touches: &["CourseAccount.state", "parameter `state` of", "CourseAccountState", "ServiceAccountState"],
+        touches: &[
+            Touch::Field("CourseAccount", "state"),
+            Touch::Parameter("state"),
+            Touch::Type("CourseAccountState"),
+            Touch::Type("CourseAccountStateEnum"),
+            Touch::Type("ServiceAccountState"),
+        ],
         apply: course_account_state_is_open,
     },
     Fixup {
         name: "course_account_project_dates_nullable",
         concerns: "project_start_date/project_end_date are null for an undated project, but required and \
                    non-nullable in schemas before 8.0.8 (fixed in 8.0.8)",
-        fixed_in: Some((8, 0, 8)),
-        touches: &["CourseAccount.project_start_date", "CourseAccount.project_end_date"],
+        fixed_in: Some(Release::new(8, 0, 8)),
+        touches: &[
+            Touch::Field("CourseAccount", "project_start_date"),
+            Touch::Field("CourseAccount", "project_end_date"),
+        ],
         apply: course_account_project_dates_nullable,
     },
     Fixup {
@@ -139,7 +171,7 @@ pub const ALL: &[Fixup] = &[
                    fields DRF skips) and null per the 8.1.3 Python client, but required and non-nullable in every \
                    published schema up to 8.1.2: they become optional and nullable",
         fixed_in: None,
-        touches: &["CourseAccount.user_uuid", "CourseAccount.username"],
+        touches: &[Touch::Field("CourseAccount", "user_uuid"), Touch::Field("CourseAccount", "username")],
         apply: course_account_user_fields_nullable,
     },
 ];
