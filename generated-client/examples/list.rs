@@ -21,8 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} matching accounts", client.count(&filter).await?);
     let mut accounts = client.list(filter);
     while let Some(a) = accounts.try_next().await? {
-        let email = a.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
-        println!("{}  {:<8} {:<30} {}", a.uuid, a.state, email, a.project_name);
+        println!("{}  {:<8} {:<30} {}", a.uuid, a.state, a.email().unwrap_or_default(), a.project_name);
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod account;
 mod auth;
 mod bulk;
 mod client;
