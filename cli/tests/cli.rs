@@ -1,5 +1,8 @@
 //! The command line as an admin uses it, driven as a process against the stand-in Waldur on loopback
 //! (and the mock seeded from the recordings): the server's data and request log prove what was sent.
+//!
+//! Over 400 lines as one thing: the README's command-line page, command by command, as tests (the
+//! term's commands are in `term.rs`, hostile input in `hostile.rs`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};

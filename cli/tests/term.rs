@@ -2,6 +2,8 @@
 //! `sync` a roster as students come and go, `close --ended` when courses end, `courses` to find them,
 //! `close --email`, `list --fields`. Driven as a process against the stand-in, whose provisioning task
 //! turns Pending accounts OK or Erred after a delay (or never, with the course service off).
+//!
+//! Over 400 lines as one thing: a term from first import to the last close, each test a stage of it.
 
 use std::time::Duration;
 

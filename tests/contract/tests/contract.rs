@@ -1,6 +1,9 @@
 //! Contract tests: the recordings conform to the spec and decode into the generated types, and the
 //! client, driven through every scenario, gets the typed results the real server gives, over real TCP
 //! against a strict replay.
+//!
+//! Over 400 lines as one thing: the recordings' contract in the order a reader checks it (they conform
+//! to the spec, decode, replay through every scenario, and the stand-in reproduces them).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
