@@ -67,7 +67,7 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
         .not_listed
         .iter()
         .filter(|a| a.state != CourseAccountState::Closed)
-        .map(|a| json!({"account": a.uuid, "email": a.email.as_deref(), "state": a.state}))
+        .map(|a| json!({"account": a.uuid, "email": a.email(), "state": a.state}))
         .collect();
     let invalid: Vec<u64> = roster.bad.iter().map(|b| b.line).collect();
     let clean = missing.is_empty()

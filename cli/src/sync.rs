@@ -214,7 +214,7 @@ fn show(plan: &SyncPlan, ledger: &Ledger) -> Outcome {
 }
 
 fn email_of(a: &waldur_course_accounts::CourseAccount) -> String {
-    a.email.as_deref().map(|e| e.as_str().to_string()).unwrap_or_default()
+    a.email().unwrap_or_default().to_string()
 }
 
 fn confirm(plan: &SyncPlan, project: waldur_course_accounts::Uuid) -> Outcome {

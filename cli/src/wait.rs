@@ -112,7 +112,7 @@ pub async fn wait(
     for account in
         done.accounts.iter().filter(|a| !matches!(a.state, CourseAccountState::Ok | CourseAccountState::Closed))
     {
-        let email = shown(account.email.as_deref().map(|e| e.as_str()).unwrap_or("(no email)")).into_owned();
+        let email = shown(account.email().unwrap_or("(no email)")).into_owned();
         let tail = if account.state == CourseAccountState::Pending {
             "still being created".to_string()
         } else {
@@ -158,7 +158,7 @@ fn report_json(project: Uuid, roster: Option<&str>, done: &WaitReport) -> String
         .iter()
         .map(|a| {
             serde_json::json!({
-                "email": a.email.as_deref().map(|e| e.as_str()),
+                "email": a.email(),
                 "account": a.uuid,
                 "state": a.state.to_string(),
                 "username": a.username,

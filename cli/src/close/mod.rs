@@ -147,7 +147,7 @@ async fn dry_run(client: &Client, project: Uuid) -> Outcome {
         if account.state != CourseAccountState::Closed {
             open += 1;
             if !crate::quiet() {
-                let email = account.email.as_deref().map(String::as_str).unwrap_or("");
+                let email = account.email().unwrap_or("");
                 out!("would close: {} ({}) {}", account.uuid, account.state, crate::shown::shown(email))?;
             }
         }

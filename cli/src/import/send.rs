@@ -140,7 +140,7 @@ pub(crate) fn record(ledger: &mut Ledger, number: usize, chunk: &ChunkOutcome) -
     match &chunk.status {
         ChunkStatus::Created { accounts, not_returned } => {
             for account in accounts {
-                let email = account.email.as_deref().map(String::as_str).unwrap_or_default();
+                let email = account.email().unwrap_or_default();
                 if ledger.line(email).is_some() {
                     let e = entry(ledger, email, Status::Created).with_account(account);
                     ledger.set(e);

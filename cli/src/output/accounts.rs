@@ -21,7 +21,7 @@ fn cells(a: &CourseAccount) -> [String; 8] {
     [
         a.uuid.to_string(),
         a.state.to_string(),
-        a.email.as_deref().map(String::as_str).unwrap_or_default().to_string(),
+        a.email().unwrap_or_default().to_string(),
         a.username.clone().unwrap_or_default(),
         a.project_name.clone(),
         a.project_uuid.to_string(),
