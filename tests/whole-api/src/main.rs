@@ -13,7 +13,11 @@ use clap::Parser;
 use whole_api::measure;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask whole-api", about = "Generate a whole Waldur schema into a scratch crate and compile it")]
+#[command(
+    name = "cargo xtask whole-api",
+    bin_name = "cargo xtask whole-api",
+    about = "Generate a whole Waldur schema into a scratch crate and compile it"
+)]
 struct Args {
     /// The whole schema [default: openapi/upstream/waldur-7.9.0-openapi.yaml]
     #[arg(long, alias = "schema")]
