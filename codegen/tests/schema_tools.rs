@@ -323,6 +323,29 @@ fn fixup_release_numbers_compare_numerically() {
     assert_eq!(fixups::parse_release("dev"), None);
 }
 
+/// The ordering fixup makes its types per operation (`MarketplaceCourseAccountsOrderingField`, and
+/// `MarketplaceCourseAccountsOrdering`, which the crate shows as `crate::ordering::Ordering<…>`): when it
+/// does not fit, the changes to those types are its, and uncertain, like those of the `o` parameters.
+#[test]
+fn a_misfit_of_the_ordering_fixup_marks_the_types_it_makes_uncertain() {
+    let report = changes(|v| {
+        let values = v["components"]["schemas"]["CourseAccountOEnum"]["enum"].as_array_mut().unwrap();
+        values.retain(|value| value != "-email");
+    });
+    let misfits: Vec<&str> = report.misfits.iter().map(|(_, m)| m.fixup).collect();
+    assert_eq!(misfits, ["ordering_is_one_comma_joined_value"]);
+    let ordering_types: Vec<String> = report
+        .changes
+        .iter()
+        .filter(|c| c.location.schema().is_some_and(|s| s.contains("Ordering")))
+        .map(|c| c.location.to_string())
+        .collect();
+    assert!(ordering_types.len() >= 2, "the ordering types appear as changes: {report:?}");
+    for change in &report.changes {
+        assert_eq!(change.uncertain, Some("ordering_is_one_comma_joined_value"), "{change:?}");
+    }
+}
+
 /// A fixup that fits neither its bug nor its fix in the new document leaves only its own places as
 /// published: the changes there are marked uncertain, and every other fixup still gives the crate's
 /// view (a nullability the crate already allows is no change; a new state value stays compatible).

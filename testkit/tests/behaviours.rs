@@ -2,7 +2,7 @@
 //! has it (the table names the source), checked on the stand-in's answers. A table-vs-file test keeps
 //! the two in step: every row names a test here, and every test here is a row.
 //!
-//! Over 400 lines as one thing: the file mirrors the table row for row (35 tests), which is what keeps
+//! Over 400 lines as one thing: the file mirrors the table row for row (one test per row, and the check of the two), which is what keeps
 //! the two checkable against each other.
 
 use std::time::Duration;

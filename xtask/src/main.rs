@@ -36,8 +36,8 @@ enum Command {
     /// The crate-level semver check: cargo-semver-checks against a git revision (needs the tool installed).
     Semver(semver::Args),
     /// Generate a whole Waldur schema into a scratch crate and compile it, with time and memory (`whole-api`
-    /// of tests/whole-api, built with the `whole-api` profile; never in CI). Arguments go to it:
-    /// --from FILE --dir DIR --no-compile --growth
+    /// of tests/whole-api, built with the `whole-api` profile, minutes the first time, even for its
+    /// --help; never in CI). Arguments go to it: --from FILE --dir DIR --no-compile --growth
     WholeApi(Passed),
     /// Benchmark the client against a hand-written loop and Waldur's Python client (release build of `bench`).
     /// Arguments go to it: --n 1000,10000 --runs 5 --no-python --smoke --build-time --json FILE

@@ -51,11 +51,17 @@ impl Location {
     /// A type is named as the schema (`CourseAccountOEnum`) or as the hand-written Rust type that
     /// replaces it in the crate's view (`crate::state::CourseAccountState` is `CourseAccountState`).
     pub fn is_touched_by(&self, touch: &Touch) -> bool {
-        let same_type = |name: &str, wanted: &str| name == wanted || name.rsplit("::").next() == Some(wanted);
+        // `crate::ordering::Ordering<MarketplaceCourseAccountsOrderingField>` is named `Ordering`.
+        let base = |name: &str| {
+            let path = name.split('<').next().unwrap_or(name);
+            path.rsplit("::").next().unwrap_or(path).to_string()
+        };
+        let same_type = |name: &str, wanted: &str| name == wanted || base(name) == wanted;
         match (touch, self) {
             (Touch::Operation(id), _) => self.operation() == Some(*id),
             (Touch::Parameter(wanted), Location::Parameter { name, .. }) => name == wanted,
             (Touch::Type(wanted), _) => self.schema().is_some_and(|name| same_type(name, wanted)),
+            (Touch::TypesEndingIn(suffix), _) => self.schema().is_some_and(|name| base(name).ends_with(suffix)),
             (Touch::Field(schema, wanted), Location::Field { schema: name, field }) => {
                 same_type(name, schema) && field == wanted
             }
@@ -107,6 +113,14 @@ mod tests {
         let user = Touch::Field("CourseAccount", "username");
         assert!(field("CourseAccount", "username").is_touched_by(&user));
         assert!(!field("CourseAccount", "user_uuid").is_touched_by(&user));
+        let ordering = Touch::TypesEndingIn("Ordering");
+        let replaced = "crate::ordering::Ordering<MarketplaceCourseAccountsOrderingField>";
+        assert!(Location::Type(replaced.into()).is_touched_by(&ordering), "the Rust type, generic");
+        assert!(
+            Location::Values("MarketplaceCourseAccountsOrderingField".into())
+                .is_touched_by(&Touch::TypesEndingIn("OrderingField"))
+        );
+        assert!(!Location::Type("MarketplaceCourseAccountsOrderingField".into()).is_touched_by(&ordering));
         let o = Location::Parameter { operation: "y".into(), place: "query".into(), name: "o".into() };
         assert!(o.is_touched_by(&Touch::Parameter("o")));
         assert!(!o.is_touched_by(&Touch::Parameter("ordering")));

@@ -52,6 +52,10 @@ pub enum Touch {
     Parameter(&'static str),
     /// A type (by schema name or the Rust type replacing it), with its fields and values.
     Type(&'static str),
+    /// The types a fixup makes one of per operation, named `{Operation}{suffix}`
+    /// (`MarketplaceCourseAccountsOrderingField`), and the Rust types replacing them
+    /// (`crate::ordering::Ordering<…>` ends in `Ordering`), with their fields and values.
+    TypesEndingIn(&'static str),
     /// One field of a type: `(type, field)`.
     Field(&'static str, &'static str),
 }
@@ -106,8 +110,8 @@ pub const ALL: &[Fixup] = &[
         touches: &[
             Touch::Parameter("o"),
             Touch::Type("CourseAccountOEnum"),
-            Touch::Type("OrderingField"),
-            Touch::Type("Ordering"),
+            Touch::TypesEndingIn("OrderingField"),
+            Touch::TypesEndingIn("Ordering"),
         ],
         apply: ordering_is_one_comma_joined_value,
     },

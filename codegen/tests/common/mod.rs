@@ -33,11 +33,6 @@ pub fn render_edited(edit: impl FnOnce(&mut Value)) -> codegen::Result<Rendered>
     render_changed(spec(), edit, &Options::default())
 }
 
-/// Like [`render_edited`], with other options.
-pub fn render_edited_with(edit: impl FnOnce(&mut Value), options: &Options) -> codegen::Result<Rendered> {
-    render_changed(spec(), edit, options)
-}
-
 /// `spec` after `edit`, saved as YAML under the same name and rendered.
 fn render_changed(spec: Spec, edit: impl FnOnce(&mut Value), options: &Options) -> codegen::Result<Rendered> {
     let mut value = spec.value;

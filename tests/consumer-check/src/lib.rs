@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use waldur_course_accounts::{
     BulkInput, BulkOptions, ChunkStatus, Client, CloseStatus, ConfigError, CourseAccountState, Credentials, Error,
-    Filter, Method, NaiveDate, NewCourseAccount, Ordering, OrderingField, RetryPolicy, SkipReason, StatusCode, Token,
-    Url, Uuid, reqwest,
+    Filter, Method, NaiveDate, NewCourseAccount, Ordering, OrderingField, Refusal, RetryPolicy, SkipReason, StatusCode,
+    Token, TransportKind, Url, Uuid, reqwest,
 };
 
 /// Every method of the client, once.
@@ -43,7 +43,8 @@ pub async fn every_method(base: &str) -> Result<(), Error> {
     let _next: Option<Url> = page.next;
     let mut stream = client.list(filter.clone());
     while let Some(account) = stream.try_next().await? {
-        let _ = (account.uuid, account.state, account.project_end_date);
+        let _: (Uuid, Option<&str>) = (account.uuid, account.email());
+        let _ = (account.state, account.project_end_date);
     }
     let _pages: Vec<_> = client.pages(filter.clone(), 50).collect().await;
     let account =
@@ -62,6 +63,8 @@ pub async fn every_method(base: &str) -> Result<(), Error> {
         if let ChunkStatus::Uncertain(e) | ChunkStatus::Refused(e) | ChunkStatus::Unreadable(e) = &chunk.status {
             let _: Option<StatusCode> = e.status();
             let _: Option<&Method> = e.api().map(|a| &a.request.method);
+            let _ = e.api().is_some_and(|a| a.refusal() == Refusal::Conflict);
+            let _ = matches!(e, Error::Transport { kind: TransportKind::Timeout | TransportKind::Connect, .. });
         }
     }
     let reconciled = client.reconcile(project, ["b@example.edu"]).await?;
