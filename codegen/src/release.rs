@@ -116,9 +116,55 @@ impl Verdict {
     }
 }
 
+/// The version decision of a release: the checks of the regenerated crate ([`Verdict`]) and the
+/// hand-written notes collected under `## [Unreleased]` since the last release. A note marked
+/// `**Breaking:**` (a hand-written API that changed shape) needs a major release whatever the schema
+/// did: the crate-level check compares with `HEAD`, which already holds those changes, and the schema
+/// report cannot see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// How many `[Unreleased]` notes are marked `**Breaking:**`.
+    pub breaking_notes: usize,
+}
+
+impl Decision {
+    /// The bump applied: the checks', or major when a note says something broke.
+    pub fn bump(&self) -> Bump {
+        if self.breaking_notes > 0 { Bump::Major } else { self.verdict.bump() }
+    }
+
+    /// [`Verdict::explain`], and the notes when they decide.
+    pub fn explain(&self) -> String {
+        let checks = self.verdict.explain();
+        if self.breaking_notes == 0 || self.verdict.bump() == Bump::Major {
+            return checks;
+        }
+        format!(
+            "{checks}; but the CHANGELOG's [Unreleased] notes hold {} breaking change(s) of the hand-written API              since the last release, so a major release",
+            self.breaking_notes
+        )
+    }
+}
+
+/// The `## [Unreleased]` notes of `changelog` marked `**Breaking:**`, counted.
+pub fn breaking_notes(changelog: &str) -> usize {
+    unreleased(changelog).map_or(0, |(start, end)| changelog[start..end].matches("**Breaking:**").count())
+}
+
+/// Where the `## [Unreleased]` section's body starts and ends.
+fn unreleased(changelog: &str) -> Option<(usize, usize)> {
+    let start = changelog.find(UNRELEASED)?;
+    let body_start = changelog[start..].find('\n').map(|i| start + i + 1).unwrap_or(changelog.len());
+    let body_end = changelog[body_start..].find("\n## [").map(|i| body_start + i + 1).unwrap_or(changelog.len());
+    Some((body_start, body_end))
+}
+
+const UNRELEASED: &str = "## [Unreleased]";
+
 /// The CHANGELOG entry of a schema release, from its change report: Keep a Changelog's Added /
 /// Changed / Removed, breaking changes marked, and a pointer to the whole report.
-pub fn changelog_entry(report: &Report, verdict: &Verdict, version: &str, date: &str, report_path: &str) -> String {
+pub fn changelog_entry(report: &Report, verdict: &Decision, version: &str, date: &str, report_path: &str) -> String {
     let mut out = format!("## [{version}] - {date}\n\n");
     out.push_str(&format!(
         "Generated from Waldur {}'s schema (was {}): a {} release. The whole change report is \
@@ -167,10 +213,8 @@ pub fn changelog_entry(report: &Report, verdict: &Verdict, version: &str, date: 
 /// `changelog` with `entry` as its newest release. What the `[Unreleased]` section held (hand-written
 /// notes of this release) moves under the entry, and `[Unreleased]` is left empty.
 pub fn insert_entry(changelog: &str, entry: &str) -> Result<String, String> {
-    const UNRELEASED: &str = "## [Unreleased]";
-    let start = changelog.find(UNRELEASED).ok_or("no `## [Unreleased]` heading")?;
-    let body_start = changelog[start..].find('\n').map(|i| start + i + 1).unwrap_or(changelog.len());
-    let body_end = changelog[body_start..].find("\n## [").map(|i| body_start + i + 1).unwrap_or(changelog.len());
+    let (body_start, body_end) = unreleased(changelog).ok_or("no `## [Unreleased]` heading")?;
+    let start = changelog.find(UNRELEASED).unwrap_or_default();
     let notes = changelog[body_start..body_end].trim();
     let mut out = String::from(&changelog[..start]);
     out.push_str(UNRELEASED);
@@ -246,5 +290,17 @@ mod verdict_tests {
         assert_eq!(is_breaking_release("0.2.0+waldur.8.1.2", "0.3.0+waldur.8.1.3"), Some(true));
         assert_eq!(is_breaking_release("0.2.0", "0.2.1"), Some(false));
         assert_eq!(is_breaking_release("1.4.2", "2.0.0"), Some(true));
+    }
+
+    #[test]
+    fn a_breaking_note_under_unreleased_makes_the_release_major() {
+        let log = "# Changelog\n\n## [Unreleased]\n\n- **Breaking:** a\n- b\n- **Breaking:** c\n\n## [0.1.0]\n\n- **Breaking:** old\n";
+        assert_eq!(breaking_notes(log), 2, "only the [Unreleased] section counts");
+        let checks = Verdict::SchemaOnly { schema: Bump::Minor };
+        let decision = Decision { verdict: checks.clone(), breaking_notes: 2 };
+        assert_eq!(decision.bump(), Bump::Major);
+        assert!(decision.explain().contains("hold 2 breaking change(s)"), "{}", decision.explain());
+        let quiet = Decision { verdict: checks, breaking_notes: breaking_notes("## [Unreleased]\n\n- b\n") };
+        assert_eq!(quiet.bump(), Bump::Minor);
     }
 }

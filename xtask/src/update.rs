@@ -6,7 +6,8 @@
 //! Then the version is decided on the crate:
 //! cargo-semver-checks compares the regenerated crate with the last commit's, and the bump applied is
 //! the larger of its verdict and the schema report's (both printed, and why); without the tool the
-//! schema report decides, and the output and the CHANGELOG say so. Last, the version in both manifests
+//! schema report decides, and the output and the CHANGELOG say so. A `**Breaking:**` note under the
+//! CHANGELOG's `[Unreleased]` (a hand-written API changed since the last release) makes it major. Last, the version in both manifests
 //! and the CHANGELOG entry. Fixups that find upstream's fix step aside and are named. What stays a
 //! human's job is printed at the end.
 
@@ -58,7 +59,11 @@ pub fn run(args: Args) -> Outcome {
     let stem = format!("{old_release}-to-{new_release}");
     let report_txt = format!("openapi/reports/{stem}.txt");
     let date = args.date.unwrap_or_else(release::today);
-    let edits = |verdict: &release::Verdict| -> Result<Vec<(PathBuf, String)>, Failure> {
+    // Hand-written breaking changes since the last release count in the version too.
+    let breaking_notes =
+        release::breaking_notes(&std::fs::read_to_string(root.join("CHANGELOG.md")).unwrap_or_default());
+    let decide = |verdict: release::Verdict| release::Decision { verdict, breaking_notes };
+    let edits = |verdict: &release::Decision| -> Result<Vec<(PathBuf, String)>, Failure> {
         let version = report.version_after(&current_version, verdict.bump());
         let edit = |path: &str, f: &dyn Fn(&str) -> Result<String, String>| -> Result<(PathBuf, String), Failure> {
             let full = root.join(path);
@@ -74,7 +79,7 @@ pub fn run(args: Args) -> Outcome {
     };
     // The manifest and CHANGELOG edits are tried now, so that a file they cannot edit stops the
     // update before it writes anything; they are made for real once the version is decided.
-    edits(&release::Verdict::SchemaOnly { schema: report.bump() })?;
+    edits(&decide(release::Verdict::SchemaOnly { schema: report.bump() }))?;
     let kept = root.join(format!("openapi/upstream/waldur-{old_release}-course-accounts.yaml"));
 
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
@@ -92,7 +97,7 @@ pub fn run(args: Args) -> Outcome {
     write_all(&writes)?;
     print!("\n{}", report.human(&current_version));
 
-    let verdict = match semver::crate_level(&root) {
+    let verdict = decide(match semver::crate_level(&root) {
         Ok(Some((crate_level, lints))) => release::Verdict::Checked { schema: report.bump(), crate_level, lints },
         Ok(None) => {
             println!(
@@ -108,7 +113,7 @@ pub fn run(args: Args) -> Outcome {
                  written for the check are back as they were); fix that, then run `cargo xtask update` again"
             )));
         }
-    };
+    });
     write_all(&edits(&verdict)?)?;
     let version = report.version_after(&current_version, verdict.bump());
     println!("\nversion: {}", verdict.explain());

@@ -250,6 +250,33 @@ fn a_release_that_fixes_upstream_schema_bugs_is_a_minor_update_naming_the_fixed_
     assert!(code.contains("// Fixups not needed for this release: create_bulk_returns_course_accounts, destroy_may_answer_202_with_body, course_account_project_dates_nullable"), "header");
 }
 
+/// A breaking change of the hand-written API noted under [Unreleased] since the last release makes
+/// even a compatible schema release major: the crate check compares with `HEAD`, which already holds it.
+#[test]
+fn a_breaking_note_since_the_last_release_makes_a_compatible_update_major() {
+    let scratch = Scratch::at_812();
+    std::fs::write(
+        scratch.path("CHANGELOG.md"),
+        "# Changelog\n\n## [Unreleased]\n\n- **Breaking:** `Error` by kind\n\n## [0.2.0+waldur.8.1.2]\n\nSecond.\n",
+    )
+    .unwrap();
+    let next = next_release(&scratch, |doc| {
+        doc["components"]["schemas"]["CourseAccountStateEnum"]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!("Archived"));
+    });
+    let out = scratch.update(&next);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("waldur-course-accounts 0.2.0+waldur.8.1.2 → 0.3.0+waldur.8.1.3"), "{stdout}");
+    assert!(stdout.contains("notes hold 1 breaking change(s)"), "{stdout}");
+    let changelog = read(&scratch.path("CHANGELOG.md"));
+    let entry = changelog.split("## [Unreleased]\n\n").nth(1).unwrap();
+    assert!(entry.starts_with("## [0.3.0+waldur.8.1.3] - 2026-11-30\n"), "{changelog}");
+    assert!(entry.contains("- **Breaking:** `Error` by kind"), "the note moves under the release: {entry}");
+}
+
 /// A fixup's target that is neither the bug nor upstream's fix: the update stops, naming the fixup,
 /// what it expected and what it found, and writes nothing.
 #[test]
