@@ -54,9 +54,8 @@ pub struct Args {
     /// look absent from the roster and be closed).
     #[arg(long)]
     close_despite_invalid_lines: bool,
-    /// Emails per create request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    chunk_size: u64,
+    #[command(flatten)]
+    chunks: crate::import::ChunkSize,
     /// Closes at a time.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=32))]
     concurrency: u64,
@@ -153,7 +152,7 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !rows.is_empty() {
-        crate::import::create(client, args.chunk_size as usize, bulk, &rows, ledger).await?;
+        crate::import::create(client, args.chunks.get(), bulk, &rows, ledger).await?;
     }
     readmit(client, project, &plan.to_readmit, ledger).await?;
     close(client, &plan, args.concurrency as usize, ledger).await?;

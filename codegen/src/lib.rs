@@ -15,6 +15,7 @@ mod panics;
 pub mod release;
 pub mod surface;
 pub mod validate;
+pub mod workspace;
 pub mod write;
 
 use std::path::Path;

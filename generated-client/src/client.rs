@@ -258,9 +258,6 @@ impl Client {
     /// Creates one account (synchronously: the server calls the course service before answering).
     pub async fn create(&self, account: &NewCourseAccount) -> Result<CourseAccount> {
         use generated::types::{CourseAccountRequest, CourseAccountRequestDescription, CourseAccountRequestEmail};
-        let invalid = |field: &'static str, e: &dyn std::fmt::Display| {
-            Error::InvalidRequest(RequestProblem::Field { field, constraint: e.to_string() })
-        };
         let body = CourseAccountRequest {
             project: account.project,
             email: account
@@ -268,13 +265,13 @@ impl Client {
                 .as_deref()
                 .map(CourseAccountRequestEmail::try_from)
                 .transpose()
-                .map_err(|e| invalid("email", &e))?,
+                .map_err(|e| RequestProblem::field("email", e))?,
             description: account
                 .description
                 .as_deref()
                 .map(CourseAccountRequestDescription::try_from)
                 .transpose()
-                .map_err(|e| invalid("description", &e))?,
+                .map_err(|e| RequestProblem::field("description", e))?,
         };
         let call = self.call();
         let sent = call.raw().marketplace_course_accounts_create().body(body).send().await;

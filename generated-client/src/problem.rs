@@ -71,6 +71,13 @@ pub enum RequestProblem {
     Generated(String),
 }
 
+impl RequestProblem {
+    /// The error of a value the generated type for `field` refuses (`e` is its reason).
+    pub(crate) fn field(field: &'static str, e: impl fmt::Display) -> Error {
+        Error::InvalidRequest(RequestProblem::Field { field, constraint: e.to_string() })
+    }
+}
+
 impl fmt::Display for RequestProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

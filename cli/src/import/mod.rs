@@ -26,7 +26,7 @@
 //! a refusal of the request itself (the project, the token, not the addresses) stops after the first
 //! chunk, since every other chunk would get it too.
 
-use waldur_course_accounts::{BulkInput, BulkPlan, Client, SkipReason};
+use waldur_course_accounts::{BulkInput, BulkPlan, Client, DEFAULT_CHUNK_SIZE, SkipReason};
 
 mod ledger;
 mod send;
@@ -47,6 +47,20 @@ give a student whose account was closed a new one with `create`.\n\n\
 Examples:\n  waldur-course-accounts import --project UUID roster.csv --dry-run\n  \
 waldur-course-accounts import --project UUID roster.csv --email-column \"E-mail address\" --report import.json";
 
+/// `--chunk-size`, as import and sync take it (both create through [`create`]).
+#[derive(clap::Args)]
+pub struct ChunkSize {
+    /// Emails per create request.
+    #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE as u64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    chunk_size: u64,
+}
+
+impl ChunkSize {
+    pub fn get(&self) -> usize {
+        self.chunk_size as usize
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -54,9 +68,8 @@ pub struct Args {
     /// Read the roster and the project and say what would happen; send no write request.
     #[arg(long)]
     dry_run: bool,
-    /// Emails per create request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    chunk_size: u64,
+    #[command(flatten)]
+    chunks: ChunkSize,
     /// Write the per-email report (JSON, described in the README) here, kept current while it runs.
     #[arg(long, value_name = "FILE.json")]
     report: Option<std::path::PathBuf>,
@@ -173,7 +186,7 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
         .collect();
     if !to_create.is_empty() {
-        create(client, args.chunk_size as usize, plan, &to_create, ledger).await?;
+        create(client, args.chunks.get(), plan, &to_create, ledger).await?;
         check_after(client, args.source.project, ledger).await;
     }
     ledger.write(true)?;

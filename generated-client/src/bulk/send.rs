@@ -301,20 +301,17 @@ impl Client {
         let mut items = Vec::with_capacity(accounts.len());
         for a in accounts {
             // Checked by BulkInput already; the generated types check length again.
-            let invalid = |field: &'static str, e: &dyn std::fmt::Display| {
-                Error::InvalidRequest(RequestProblem::Field { field, constraint: e.to_string() })
-            };
             items.push(CourseAccountCreateNestedRequest {
                 email: Some(
                     CourseAccountCreateNestedRequestEmail::try_from(a.email.as_str())
-                        .map_err(|e| invalid("email", &e))?,
+                        .map_err(|e| RequestProblem::field("email", e))?,
                 ),
                 description: a
                     .description
                     .as_deref()
                     .map(CourseAccountCreateNestedRequestDescription::try_from)
                     .transpose()
-                    .map_err(|e| invalid("description", &e))?,
+                    .map_err(|e| RequestProblem::field("description", e))?,
             });
         }
         let body = generated::types::CourseAccountsBulkCreateRequest { course_accounts: items, project };

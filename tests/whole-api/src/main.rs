@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use codegen::workspace::{label, root};
 use whole_api::measure;
 
 #[derive(Parser)]
@@ -58,28 +59,6 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
-    }
-}
-
-/// The workspace root: `cargo run` sets `CARGO_MANIFEST_DIR` to this crate (`tests/whole-api`), else
-/// the nearest folder above the current directory with `openapi/` in it.
-fn root() -> PathBuf {
-    let is_root = |dir: &Path| dir.join("openapi").is_dir() && dir.join("Cargo.toml").is_file();
-    if let Some(manifest) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)
-        && let Some(root) = manifest.ancestors().nth(2).filter(|r| is_root(r))
-    {
-        return root.to_path_buf();
-    }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf).unwrap_or(cwd)
-}
-
-/// A path as messages name it: workspace-relative with `/` when inside the workspace.
-fn label(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match absolute.strip_prefix(root()) {
-        Ok(inside) => inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
-        Err(_) => absolute.display().to_string(),
     }
 }
 
