@@ -12,7 +12,7 @@
 //!   "present": N, "invalid_lines": [N, ...]}`.
 
 use serde_json::json;
-use waldur_course_accounts::{Client, CourseAccountState, Standing};
+use waldur_course_accounts::{Client, CourseAccount, CourseAccountState, Standing};
 
 use crate::connect::explain;
 use crate::output::{self, Format, ShowFormat};
@@ -41,9 +41,10 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
     let mut present = 0;
     let mut several = Vec::new();
     for (row, status) in roster.rows.iter().zip(&found.emails) {
-        let open: Vec<String> = status.open_accounts().map(|a| a.uuid.to_string()).collect();
+        let open: Vec<&CourseAccount> = status.open_accounts().collect();
         if open.len() > 1 {
-            several.push(json!({"line": row.line, "email": row.email, "accounts": open}));
+            let uuids: Vec<String> = open.iter().map(|a| a.uuid.to_string()).collect();
+            several.push(json!({"line": row.line, "email": row.email, "accounts": uuids}));
         }
         match status.standing() {
             Standing::NoAccount => {
@@ -56,7 +57,6 @@ pub async fn run(client: &Client, args: Args) -> Outcome {
             }
             Standing::Open { .. } => {}
         }
-        let open: Vec<_> = status.accounts.iter().filter(|a| a.state != CourseAccountState::Closed).collect();
         present += 1;
         for a in open.into_iter().filter(|a| matches!(a.state, CourseAccountState::Erred | CourseAccountState::Pending))
         {

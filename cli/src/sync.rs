@@ -16,13 +16,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use waldur_course_accounts::{
-    BulkInput, BulkPlan, Client, CloseStatus, CourseAccountState, NewCourseAccount, SyncPlan,
+    BulkInput, BulkPlan, Client, CloseStatus, CourseAccountState, NewCourseAccount, SyncPlan, Uuid,
 };
 
 use crate::connect::explain;
 use crate::import::{Entry, Ledger, Status};
 use crate::report_file::ReportFile;
-use crate::roster::{self, Row};
+use crate::roster;
 use crate::shown::shown;
 use crate::{Failure, Outcome, interrupt};
 
@@ -146,17 +146,13 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
     }
     // Creates first (students get access), then re-admissions, then closes.
     let bulk = BulkPlan::new(BulkInput::new(plan.to_create.iter().cloned()).map_err(|e| e.to_string())?, &found);
-    let rows: Vec<Row> = bulk
-        .to_send()
-        .iter()
-        .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
-        .collect();
-    if !rows.is_empty() {
-        crate::import::create(client, args.chunks.get(), bulk, &rows, ledger).await?;
+    let creates = !bulk.to_send().is_empty();
+    if creates {
+        crate::import::create(client, args.chunks.get(), bulk, ledger).await?;
     }
     readmit(client, project, &plan.to_readmit, ledger).await?;
     close(client, &plan, args.concurrency as usize, ledger).await?;
-    if !rows.is_empty() || !plan.to_readmit.is_empty() {
+    if creates || !plan.to_readmit.is_empty() {
         crate::import::check_after(client, project, ledger).await;
     }
     ledger.write(true)?;
@@ -216,7 +212,7 @@ fn email_of(a: &waldur_course_accounts::CourseAccount) -> String {
     a.email().unwrap_or_default().to_string()
 }
 
-fn confirm(plan: &SyncPlan, project: waldur_course_accounts::Uuid) -> Outcome {
+fn confirm(plan: &SyncPlan, project: Uuid) -> Outcome {
     let question = format!(
         "Create {}, re-admit {} and close {} accounts of project {project}? [y/N] ",
         plan.to_create.len(),
@@ -231,12 +227,7 @@ fn confirm(plan: &SyncPlan, project: waldur_course_accounts::Uuid) -> Outcome {
 }
 
 /// One single create per student with only Closed accounts (Waldur's bulk create would skip them).
-async fn readmit(
-    client: &Client,
-    project: waldur_course_accounts::Uuid,
-    emails: &[String],
-    ledger: &mut Ledger,
-) -> Outcome {
+async fn readmit(client: &Client, project: Uuid, emails: &[String], ledger: &mut Ledger) -> Outcome {
     for email in emails {
         if interrupt::requested() {
             note!("interrupted before re-admitting the rest; the report says what was done");
@@ -267,10 +258,11 @@ async fn readmit(
 async fn close(client: &Client, plan: &SyncPlan, concurrency: usize, ledger: &mut Ledger) -> Outcome {
     let stop = AtomicBool::new(false);
     let snapshot = plan.to_close.iter().map(|a| (a.uuid, a.state.clone())).collect();
+    let emails: std::collections::HashMap<Uuid, String> = plan.to_close.iter().map(|a| (a.uuid, email_of(a))).collect();
     let mut outcomes = std::pin::pin!(crate::close::stoppable(client, snapshot, concurrency, &stop));
     let mut stopped: Option<Failure> = None;
     while let Some(outcome) = outcomes.next().await {
-        let email = plan.to_close.iter().find(|a| a.uuid == outcome.uuid).map(email_of).unwrap_or_default();
+        let email = emails.get(&outcome.uuid).cloned().unwrap_or_default();
         let (status, message) = match &outcome.status {
             CloseStatus::Closed => ("closed", String::new()),
             CloseStatus::AlreadyClosed => ("already_closed", String::new()),

@@ -141,7 +141,8 @@ impl Decision {
             return checks;
         }
         format!(
-            "{checks}; but the CHANGELOG's [Unreleased] notes hold {} breaking change(s) of the hand-written API              since the last release, so a major release",
+            "{checks}; but the CHANGELOG's [Unreleased] notes hold {} breaking change(s) of the hand-written API \
+             since the last release, so a major release",
             self.breaking_notes
         )
     }
@@ -299,7 +300,11 @@ mod verdict_tests {
         let checks = Verdict::SchemaOnly { schema: Bump::Minor };
         let decision = Decision { verdict: checks.clone(), breaking_notes: 2 };
         assert_eq!(decision.bump(), Bump::Major);
-        assert!(decision.explain().contains("hold 2 breaking change(s)"), "{}", decision.explain());
+        assert!(
+            decision.explain().contains("hold 2 breaking change(s) of the hand-written API since the last release"),
+            "{}",
+            decision.explain()
+        );
         let quiet = Decision { verdict: checks, breaking_notes: breaking_notes("## [Unreleased]\n\n- b\n") };
         assert_eq!(quiet.bump(), Bump::Minor);
     }

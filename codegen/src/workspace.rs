@@ -30,3 +30,9 @@ pub fn label(path: &Path) -> String {
         Err(_) => absolute.display().to_string(),
     }
 }
+
+/// The cargo that runs this command (`cargo run` and `cargo xtask` set `CARGO`), for the commands it
+/// starts.
+pub fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}

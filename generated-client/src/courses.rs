@@ -41,8 +41,14 @@ impl Course {
     /// Whether the course has ended on `today`: its end date is before it (a course ending today is
     /// still running). A course without an end date never ends.
     pub fn ended(&self, today: NaiveDate) -> bool {
-        self.end.is_some_and(|end| end < today)
+        ended_before(self.end, today)
     }
+}
+
+/// The one rule of "ended": an end date before `day` (a course ending on `day` is still running;
+/// one without an end date never ends).
+fn ended_before(end: Option<NaiveDate>, day: NaiveDate) -> bool {
+    end.is_some_and(|end| end < day)
 }
 
 /// The accounts of one ended course.
@@ -96,16 +102,15 @@ impl Client {
         let mut ended: BTreeMap<Uuid, EndedCourse> = BTreeMap::new();
         let mut accounts = self.list(filter);
         while let Some(a) = accounts.try_next().await? {
-            let ended_before = a.project_end_date.is_some_and(|end| end < before);
             let asked_for = project.is_none_or(|p| p == a.project_uuid);
-            if !(ended_before && asked_for) {
+            if !(ended_before(a.project_end_date, before) && asked_for) {
                 continue;
             }
             let entry =
                 ended.entry(a.project_uuid).or_insert_with(|| EndedCourse { course: course_of(&a), open: Vec::new() });
             *entry.course.by_state.entry(a.state.to_string()).or_insert(0) += 1;
             if a.state != crate::state::CourseAccountState::Closed {
-                let email = a.email.as_ref().map(|e| e.as_str().to_string());
+                let email = a.email().map(str::to_string);
                 entry.open.push(EndedAccount { uuid: a.uuid, state: a.state, email });
             }
         }

@@ -52,7 +52,7 @@ impl EmailStatus {
     /// Where the email stands (see [`Standing`]).
     pub fn standing(&self) -> Standing<'_> {
         let exact = |a: &CourseAccount| a.email.as_ref().is_some_and(|e| as_sent(e) == self.email);
-        let mut open = self.accounts.iter().filter(|a| a.state != crate::CourseAccountState::Closed);
+        let mut open = self.open_accounts();
         if let Some(account) = open.clone().find(|a| exact(a)) {
             return Standing::Open { account, exact: true };
         }
@@ -77,8 +77,13 @@ impl EmailStatus {
     }
 
     /// Every one of the email's accounts that is not Closed, in the server's order.
-    pub fn open_accounts(&self) -> impl Iterator<Item = &CourseAccount> {
+    pub fn open_accounts(&self) -> impl Iterator<Item = &CourseAccount> + Clone {
         self.accounts.iter().filter(|a| a.state != crate::CourseAccountState::Closed)
+    }
+
+    /// True when the student has more than one open account (see [`Reconciliation::several_open`]).
+    pub(crate) fn has_several_open(&self) -> bool {
+        self.open_accounts().nth(1).is_some()
     }
 }
 
@@ -111,7 +116,7 @@ impl Reconciliation {
     /// Emails with more than one open account: one student with two logins (two runs at once against a
     /// server that skips nothing, such as 7.8.7, or two spellings created one by one).
     pub fn several_open(&self) -> impl Iterator<Item = &EmailStatus> {
-        self.emails.iter().filter(|e| e.open_accounts().nth(1).is_some())
+        self.emails.iter().filter(|e| e.has_several_open())
     }
 
     /// The entry for `email` (by its [`EmailKey`]), if it was on the list.
@@ -140,7 +145,7 @@ impl Client {
         }
         let mut accounts = self.list(Filter::new().project(project));
         while let Some(account) = accounts.try_next().await? {
-            let key = account.email.as_ref().map(|e| EmailKey::of(e));
+            let key = account.email().map(EmailKey::of);
             match key.and_then(|k| position.get(&k)) {
                 Some(&i) => result.emails[i].accounts.push(account),
                 None => result.not_listed.push(account),

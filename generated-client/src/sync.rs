@@ -54,7 +54,7 @@ impl SyncPlan {
                 Standing::Closed { .. } if readmit_closed => plan.to_readmit.push(status.email.clone()),
                 Standing::Closed { .. } => plan.closed_only.push(status.email.clone()),
                 Standing::Open { .. } => {
-                    if status.open_accounts().nth(1).is_some() {
+                    if status.has_several_open() {
                         plan.several_open.push(status.email.clone());
                     }
                     plan.unchanged.push(status.email.clone());

@@ -162,17 +162,22 @@ impl Client {
             report.reads += 1;
             let pending_in_project = all.iter().filter(|a| a.state == CourseAccountState::Pending).count() as u64;
             report.accounts = match &keys {
-                Some(keys) => all
-                    .into_iter()
-                    .filter(|a| a.email.as_ref().is_some_and(|e| keys.contains_key(&EmailKey::of(e))))
-                    .collect(),
+                Some(keys) => {
+                    // One key per account: it both picks the account and marks its student found.
+                    let mut found = std::collections::HashSet::new();
+                    let mut waited = Vec::new();
+                    for a in all {
+                        if let Some(key) = a.email().map(EmailKey::of).filter(|k| keys.contains_key(k)) {
+                            found.insert(key);
+                            waited.push(a);
+                        }
+                    }
+                    report.missing =
+                        keys.iter().filter(|(k, _)| !found.contains(k)).map(|(_, e)| e.to_string()).collect();
+                    waited
+                }
                 None => all,
             };
-            if let Some(keys) = &keys {
-                let found: std::collections::HashSet<EmailKey> =
-                    report.accounts.iter().filter_map(|a| a.email.as_ref().map(|e| EmailKey::of(e))).collect();
-                report.missing = keys.iter().filter(|(k, _)| !found.contains(k)).map(|(_, e)| e.to_string()).collect();
-            }
             progress(&WaitProgress {
                 by_state: by_state(&report.accounts),
                 pending_in_project,

@@ -140,6 +140,14 @@ pub mod seed {
     pub fn id(kind: u16, n: u64) -> Uuid {
         Uuid::parse_str(&format!("00000000-0000-4000-8{kind:03x}-{n:012x}")).expect("a valid uuid")
     }
+    /// The row number an identifier ends in (the inverse of [`id`]: its last 48 bits).
+    pub fn number(id: Uuid) -> u64 {
+        (id.as_u128() & 0xffff_ffff_ffff) as u64
+    }
+    /// The user the course service provisions for row `n`: its uuid and username (`course_00042`).
+    pub fn user(n: u64) -> (Uuid, String) {
+        (id(3, n), format!("course_{n:05}"))
+    }
     pub fn course_project() -> Uuid {
         id(1, 1)
     }
@@ -225,14 +233,15 @@ impl Waldur {
         self.next_id += 1;
         let created =
             Utc.with_ymd_and_hms(2025, 9, 1, 8, 0, 0).single().expect("a valid time") + Duration::minutes(n as i64);
+        let (user_uuid, username) = seed::user(n);
         let provisioned = state != State::Pending;
         self.accounts.push(Account {
             uuid: seed::id(2, n),
             created,
             modified: created,
             project,
-            user_uuid: provisioned.then(|| seed::id(3, n)),
-            username: provisioned.then(|| format!("course_{n:05}")),
+            user_uuid: provisioned.then_some(user_uuid),
+            username: provisioned.then_some(username),
             state,
             email: email.to_string(),
             description: description.to_string(),
@@ -285,7 +294,7 @@ impl Waldur {
         let label = text("state").ok_or("the account has no `state`")?;
         let state = State::parse(label, Flavour::V8_1).ok_or_else(|| format!("unknown state `{label}`"))?;
         // Seeded identifiers end in the row number; later rows must not reuse it.
-        let n = u64::from_str_radix(&uuid.simple().to_string()[20..], 16).unwrap_or(0);
+        let n = seed::number(uuid);
         self.next_id = self.next_id.max(n.saturating_add(1));
         self.accounts.push(Account {
             uuid,

@@ -1,17 +1,12 @@
-//! The workspace as xtask's commands see it: its root and path labels (`codegen::workspace`), the
-//! cargo that runs them, and the client's version.
+//! The workspace as xtask's commands see it: its root, path labels and the cargo that runs them
+//! (`codegen::workspace`), and the client's version.
 
-pub use codegen::workspace::{label, root};
+pub use codegen::workspace::{cargo, label, root};
 
 /// A generator error whose file is named as [`label`] names it, ready to report.
 pub fn relabel(mut e: codegen::Error) -> crate::exit::Failure {
     e.file = label(&e.file).into();
     crate::exit::Failure::from(e)
-}
-
-/// The cargo that runs this command (`cargo xtask` sets `CARGO`), for the commands it starts.
-pub fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 /// The client crate's version, read from its manifest (the generator never builds the client).

@@ -9,7 +9,7 @@
 //! output stops the closes not yet started and lets those in flight finish); `ended` has `--ended`
 //! and `--email`.
 
-use waldur_course_accounts::{Client, CourseAccountState, Error, Filter, Refusal, Uuid};
+use waldur_course_accounts::{ApiError, Client, CourseAccountState, Error, Filter, Refusal, Uuid};
 
 mod ended;
 mod sweep;
@@ -95,15 +95,10 @@ async fn each(client: &Client, uuids: &[Uuid]) -> Outcome {
                     tally.already += 1;
                     (!crate::quiet()).then(|| format!("{uuid}: already closed"))
                 }
-                Ok(account) if account.state == CourseAccountState::Pending => {
+                read => {
                     tally.not_closed += 1;
-                    Some(format!(
-                        "{uuid}: not closed: it is still Pending (being created); close it once it is OK or Erred"
-                    ))
-                }
-                _ => {
-                    tally.not_closed += 1;
-                    Some(format!("{uuid}: not closed: {}", crate::shown::shown(&e.body.message())))
+                    let pending = read.is_ok_and(|a| a.state == CourseAccountState::Pending);
+                    Some(format!("{uuid}: not closed: {}", conflict_reason(&e, pending)))
                 }
             },
             Err(e) => {
@@ -190,12 +185,16 @@ pub(super) fn ask(question: &str, change: &str) -> Result<bool, Failure> {
 /// names the states "UPDATE_SCHEDULED, OK", which this tool does not have).
 pub(super) fn refusal(e: &Error, state: &CourseAccountState) -> String {
     match e.api() {
-        Some(_) if e.status().is_some_and(|s| s.as_u16() == 409) && *state == CourseAccountState::Pending => {
-            "it is still Pending (being created); close it once it is OK or Erred".to_string()
-        }
-        Some(api) if e.status().is_some_and(|s| s.as_u16() == 409) => {
-            crate::shown::shown(&api.body.message()).into_owned()
-        }
+        Some(api) if api.refusal() == Refusal::Conflict => conflict_reason(api, *state == CourseAccountState::Pending),
         _ => explain(e),
+    }
+}
+
+/// A 409 on close, for an account that is `pending` or in another state that forbids closing.
+fn conflict_reason(api: &ApiError, pending: bool) -> String {
+    if pending {
+        "it is still Pending (being created); close it once it is OK or Erred".to_string()
+    } else {
+        crate::shown::shown(&api.body.message()).into_owned()
     }
 }

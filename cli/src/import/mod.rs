@@ -36,7 +36,7 @@ pub(crate) use send::{check_after, create};
 
 use crate::connect::explain;
 use crate::report_file::ReportFile;
-use crate::roster::{self, Row};
+use crate::roster;
 use crate::{Failure, Outcome, interrupt};
 
 pub const HELP: &str = "The roster is a CSV file with a header row (UTF-8, with or without BOM; `,`, `;` or tab), or `-` for\n\
@@ -134,10 +134,10 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
             SkipReason::HasAccount { exact } => {
                 let entry =
                     Entry::new(row.line, Some(&row.email), Status::AlreadyPresent).with_account(&existing.account);
-                match existing.account.email.as_deref() {
+                match existing.account.email() {
                     Some(other) if !exact => entry.with_message(format!(
                         "has an account as `{}` (the same address in other case; not sent, Waldur would make a second account)",
-                        other.as_str()
+                        other
                     )),
                     _ => entry,
                 }
@@ -180,13 +180,8 @@ async fn work(client: &Client, args: &Args, roster: &roster::Roster, ledger: &mu
         note!("interrupted before anything was sent; the report lists every row to create as not attempted");
         return Err(Failure::Interrupted);
     }
-    let to_create: Vec<Row> = plan
-        .to_send()
-        .iter()
-        .map(|a| Row { line: ledger.line(&a.email).unwrap_or(0), email: a.email.clone() })
-        .collect();
-    if !to_create.is_empty() {
-        create(client, args.chunks.get(), plan, &to_create, ledger).await?;
+    if !plan.to_send().is_empty() {
+        create(client, args.chunks.get(), plan, ledger).await?;
         check_after(client, args.source.project, ledger).await;
     }
     ledger.write(true)?;

@@ -9,25 +9,18 @@ use waldur_course_accounts::{BulkOptions, BulkPlan, ChunkOutcome, ChunkStatus, C
 
 use super::ledger::{Entry, Ledger, Status};
 use crate::connect::explain;
-use crate::roster::Row;
 use crate::shown::shown;
 use crate::{Failure, Outcome, interrupt};
 
-/// Sends the plan in chunks (`rows` are its emails with their lines), recording each chunk's outcome
+/// Sends the plan in chunks, recording each chunk's outcome
 /// as it arrives. A chunk the server refused without doing anything because it is busy (429, 503)
 /// comes from the client as [`ChunkStatus::Busy`] (the rule, tries and longest wait are the
 /// client's [`BulkOptions::busy_wait`]): it is waited out here, where a signal can end the wait, and
 /// the client sends it again; meanwhile no other chunk is sent, which is what a rate limit asks for.
-pub(crate) async fn create(
-    client: &Client,
-    chunk_size: usize,
-    plan: BulkPlan,
-    rows: &[Row],
-    ledger: &mut Ledger,
-) -> Outcome {
+pub(crate) async fn create(client: &Client, chunk_size: usize, plan: BulkPlan, ledger: &mut Ledger) -> Outcome {
     let options = BulkOptions::chunks_of(chunk_size).going_on_after_errors();
+    let progress = Progress::new(plan.to_send().len() as u64);
     let mut chunks = Box::pin(client.create_bulk_stream(plan, &options));
-    let progress = Progress::new(rows.len() as u64);
     let mut last_write = std::time::Instant::now();
     loop {
         // A signal between chunks: nothing is in flight, the rest is not attempted.

@@ -10,11 +10,9 @@ use crate::shown::needs_escape;
 /// string contents can hold a non-ASCII or DEL character in JSON text, so replacing them in the text
 /// keeps it valid and the same value.
 pub fn json_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    // The quick test on bytes: DEL, and the lead bytes of the UTF-8 forms of C1 controls and of the
-    // invisible characters (`shown::needs_escape`). Most text has none and is written as it is.
-    if !text.bytes().any(|b| matches!(b, 0x7F | 0xC2 | 0xCD | 0xD8 | 0xE1..=0xE3 | 0xEF | 0xF0 | 0xF3))
-        || !text.chars().any(|c| needs_escape(c) && u32::from(c) >= 0x7F)
-    {
+    // The quick test on bytes: every character escaped here is DEL or beyond, so ASCII text (most
+    // of it) is written as it is without decoding; the rule itself stays `shown::needs_escape`'s.
+    if !text.bytes().any(|b| b >= 0x7F) || !text.chars().any(|c| needs_escape(c) && u32::from(c) >= 0x7F) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -249,12 +249,11 @@ impl Client {
         options: &BulkOptions,
     ) -> impl Stream<Item = ChunkOutcome> + Send + 'static + use<> {
         let project = plan.project;
-        let chunks: VecDeque<Vec<NewAccount>> =
-            plan.to_send.accounts.chunks(options.chunk_size.max(1)).map(<[NewAccount]>::to_vec).collect();
+        // The state: the chunks left (each with the sends it is on), the next chunk's number, and
+        // whether an error stopped the run.
+        let chunks: VecDeque<(Vec<NewAccount>, u32)> =
+            plan.to_send.accounts.chunks(options.chunk_size.max(1)).map(|c| (c.to_vec(), 1)).collect();
         let options = options.clone();
-        // The state: the chunks left (the front one with the sends it has had), the next chunk's
-        // number, and whether an error stopped the run.
-        let chunks: VecDeque<(Vec<NewAccount>, u32)> = chunks.into_iter().map(|c| (c, 1)).collect();
         let state = (self.clone(), chunks, 0usize, false, options);
         stream::unfold(state, move |(client, mut chunks, number, stopped, options)| async move {
             let (chunk, tries) = chunks.pop_front()?;
@@ -265,25 +264,26 @@ impl Client {
                 match client.create_bulk_chunk(project, &chunk).await {
                     Ok(accounts) => {
                         let returned: std::collections::HashSet<EmailKey> =
-                            accounts.iter().filter_map(|a| a.email.as_ref().map(|e| EmailKey::of(e))).collect();
+                            accounts.iter().filter_map(|a| a.email().map(EmailKey::of)).collect();
                         let not_returned =
                             emails.iter().filter(|e| !returned.contains(&EmailKey::of(e))).cloned().collect();
                         ChunkStatus::Created { accounts, not_returned }
                     }
-                    Err(e) if options.busy_wait(&e, tries).is_some() => {
-                        let retry_in = options.busy_wait(&e, tries).unwrap_or_default();
-                        chunks.push_front((chunk, tries + 1));
-                        let busy = ChunkStatus::Busy { error: e, retry_in, next_try: tries + 1 };
-                        return Some((
-                            ChunkOutcome { number, emails, status: busy },
-                            (client, chunks, number, stopped, options),
-                        ));
-                    }
-                    Err(e) => {
-                        let status = ChunkStatus::of_error(e);
-                        tracing::warn!(chunk = number, emails = emails.len(), status = ?std::mem::discriminant(&status), "bulk create chunk not plainly created");
-                        status
-                    }
+                    Err(e) => match options.busy_wait(&e, tries) {
+                        Some(retry_in) => {
+                            chunks.push_front((chunk, tries + 1));
+                            let busy = ChunkStatus::Busy { error: e, retry_in, next_try: tries + 1 };
+                            return Some((
+                                ChunkOutcome { number, emails, status: busy },
+                                (client, chunks, number, stopped, options),
+                            ));
+                        }
+                        None => {
+                            let status = ChunkStatus::of_error(e);
+                            tracing::warn!(chunk = number, emails = emails.len(), status = ?std::mem::discriminant(&status), "bulk create chunk not plainly created");
+                            status
+                        }
+                    },
                 }
             };
             let stop = stopped

@@ -160,10 +160,10 @@ impl Waldur {
         } else {
             // The service's username, as `add` names a provisioned row; the same number makes the
             // same user (get_or_create by username).
-            let n = (account.uuid.as_u128() & 0xffff_ffff_ffff) as u64;
+            let (user_uuid, username) = seed::user(seed::number(account.uuid));
             account.state = State::Ok;
-            account.user_uuid = Some(seed::id(3, n));
-            account.username = Some(format!("course_{n:05}"));
+            account.user_uuid = Some(user_uuid);
+            account.username = Some(username);
         }
     }
 }

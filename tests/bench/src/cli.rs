@@ -17,8 +17,8 @@ use crate::memo::{ListAnswers, ListServer};
 use crate::rss;
 
 /// Wall seconds and peak RSS (KiB) of one run of the command line, writing to `stdout`, which must
-/// succeed. The time is the launcher's, around the process alone.
-fn measure(command: Command, stdout: Stdio) -> Result<(f64, u64), String> {
+/// succeed. The time is the launcher's, around the process alone. (The term's benchmark uses it too.)
+pub(crate) fn measure(command: Command, stdout: Stdio) -> Result<(f64, u64), String> {
     let output = rss::under_launcher(&command)
         .stdin(Stdio::null())
         .stdout(stdout)

@@ -13,22 +13,7 @@ use serde_json::{Value, json};
 use waldur_course_accounts_testkit::standin::{Provisioning, State, seed};
 use waldur_course_accounts_testkit::{Flavour, StandIn, Waldur};
 
-use crate::rss;
-
-/// Wall seconds and peak RSS (KiB) of one process under the launcher; `ok` says which exit codes count.
-fn measure(command: &mut Command, ok: &[i32]) -> Result<(f64, u64), String> {
-    let output = rss::under_launcher(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run the launcher: {e}"))?;
-    let (measured, stderr) = rss::report(&output.stderr)?;
-    if !measured.code.is_some_and(|c| ok.contains(&c)) {
-        return Err(format!("the CLI failed ({:?}): {}", measured.code, stderr.lines().last().unwrap_or_default()));
-    }
-    Ok((measured.seconds, measured.peak_rss_kib))
-}
+use crate::cli::measure;
 
 fn cli(binary: &Path, server: &StandIn, args: &[&str]) -> Command {
     let mut command = Command::new(binary);
@@ -53,9 +38,9 @@ async fn sync_beside_import(binary: &Path, scratch: &Path, n: usize) -> Result<V
     // The import: N new addresses into an empty project (8.1: Pending rows, 202).
     let server = StandIn::start(Waldur::seeded(Flavour::V8_1, 0)).await.map_err(|e| e.to_string())?;
     let path = roster(&scratch.join("import.csv"), (0..n).map(|i| format!("student{i}@example.edu")))?;
-    let mut import = cli(binary, &server, &["import", "--project", &project, &path]);
+    let import = cli(binary, &server, &["import", "--project", &project, &path]);
     let (import_s, _) =
-        tokio::task::spawn_blocking(move || measure(&mut import, &[0])).await.map_err(|e| e.to_string())??;
+        tokio::task::spawn_blocking(move || measure(import, Stdio::null())).await.map_err(|e| e.to_string())??;
     // The sync: a project of N OK accounts, a roster that drops the first 5% and adds 5% new ones.
     let mut w = Waldur::seeded(Flavour::V8_1, 0);
     for i in 0..n {
@@ -67,10 +52,9 @@ async fn sync_beside_import(binary: &Path, scratch: &Path, n: usize) -> Result<V
         (cut..n).map(|i| format!("student{i}@example.edu")).chain((0..cut).map(|i| format!("joiner{i}@example.edu"))),
     )?;
     let max = n.to_string();
-    let mut sync =
-        cli(binary, &server, &["sync", "--project", &project, &path, "--yes", "--max-close", &max, "--quiet"]);
+    let sync = cli(binary, &server, &["sync", "--project", &project, &path, "--yes", "--max-close", &max, "--quiet"]);
     let (sync_s, sync_rss) =
-        tokio::task::spawn_blocking(move || measure(&mut sync, &[0])).await.map_err(|e| e.to_string())??;
+        tokio::task::spawn_blocking(move || measure(sync, Stdio::null())).await.map_err(|e| e.to_string())??;
     let (open, closed) = server.with_state(|w| {
         let closed = w.accounts.iter().filter(|a| a.state == State::Closed).count();
         (w.accounts.len() - closed, closed)
@@ -100,9 +84,9 @@ async fn close_ended(binary: &Path, courses: usize, each: usize) -> Result<Value
         }
     }
     let server = StandIn::start(w).await.map_err(|e| e.to_string())?;
-    let mut close = cli(binary, &server, &["close", "--ended", "--yes", "--quiet", "--concurrency", "8"]);
+    let close = cli(binary, &server, &["close", "--ended", "--yes", "--quiet", "--concurrency", "8"]);
     let (seconds, rss) =
-        tokio::task::spawn_blocking(move || measure(&mut close, &[0])).await.map_err(|e| e.to_string())??;
+        tokio::task::spawn_blocking(move || measure(close, Stdio::null())).await.map_err(|e| e.to_string())??;
     let (closed, open) = server.with_state(|w| {
         let closed = w.accounts.iter().filter(|a| a.state == State::Closed).count();
         (closed, w.accounts.len() - closed)
@@ -121,14 +105,14 @@ async fn wait_for(binary: &Path, scratch: &Path, n: usize, delay: Duration) -> R
     let server = StandIn::start(w).await.map_err(|e| e.to_string())?;
     let project = seed::course_project().to_string();
     let path = roster(&scratch.join("wait.csv"), (0..n).map(|i| format!("ready{i}@example.edu")))?;
-    let mut import = cli(binary, &server, &["import", "--project", &project, &path, "--quiet"]);
-    tokio::task::spawn_blocking(move || measure(&mut import, &[0])).await.map_err(|e| e.to_string())??;
+    let import = cli(binary, &server, &["import", "--project", &project, &path, "--quiet"]);
+    tokio::task::spawn_blocking(move || measure(import, Stdio::null())).await.map_err(|e| e.to_string())??;
     // Every row was created by now, so the last one settles at most `delay` from here.
     let last_due = Instant::now() + delay;
     let before = server.requests().len();
-    let mut wait = cli(binary, &server, &["wait", "--project", &project, "--max-wait", "5m", "--quiet"]);
+    let wait = cli(binary, &server, &["wait", "--project", &project, "--max-wait", "5m", "--quiet"]);
     let started = Instant::now();
-    tokio::task::spawn_blocking(move || measure(&mut wait, &[0])).await.map_err(|e| e.to_string())??;
+    tokio::task::spawn_blocking(move || measure(wait, Stdio::null())).await.map_err(|e| e.to_string())??;
     let ended = Instant::now();
     let requests: Vec<_> = server.requests().into_iter().skip(before).collect();
     let heads = requests.iter().filter(|r| r.method == "HEAD").count();

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use codegen::workspace::{label, root};
+use codegen::workspace::{cargo, label, root};
 use whole_api::measure;
 
 #[derive(Parser)]
@@ -60,11 +60,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The cargo that runs this command (`cargo run` sets `CARGO`), for the build it starts.
-fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 /// What the generated code needs, copied from `[workspace.dependencies]` so versions live in one
